@@ -1,0 +1,205 @@
+//! Secret key types.
+//!
+//! Every key is a fixed-size newtype that is zeroized on drop, prints no key material through
+//! `Debug`, compares in constant time and has no `Display`. Key bytes leave the type only
+//! through an explicitly named accessor (`expose_secret`).
+
+use core::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest as _, Md5};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Length in bytes of an SSE-C customer key (AES-256).
+pub const CUSTOMER_KEY_LEN: usize = 32;
+
+/// Error building a key from caller-supplied material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key material had the wrong number of bytes.
+    #[error("key has {actual} bytes, expected {expected}")]
+    WrongLength {
+        /// Bytes expected.
+        expected: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// The text was not padded standard base64.
+    #[error("key is not padded standard base64 (RFC 4648 section 4)")]
+    Base64,
+}
+
+/// An SSE-C customer-provided key: exactly 32 bytes.
+///
+/// ```
+/// use s3crypt::keys::CustomerKey;
+/// let key = CustomerKey::from_base64("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=").unwrap();
+/// assert_eq!(key.key_md5().to_base64(), "jeuBRyIvpeUGr7P9sHL8dw==");
+/// assert_eq!(format!("{key:?}"), "CustomerKey(<redacted>)");
+/// ```
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct CustomerKey([u8; CUSTOMER_KEY_LEN]);
+
+impl CustomerKey {
+    /// Wraps 32 raw key bytes.
+    pub fn new(bytes: [u8; CUSTOMER_KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// Copies a key from a slice, which must hold exactly 32 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
+        let arr: [u8; CUSTOMER_KEY_LEN] =
+            bytes.try_into().map_err(|_| KeyError::WrongLength {
+                expected: CUSTOMER_KEY_LEN,
+                actual: bytes.len(),
+            })?;
+        Ok(Self(arr))
+    }
+
+    /// Decodes padded standard base64 (as the `...-customer-key` header carries it when a
+    /// client is well behaved). For the lenient decoding Amazon S3 applies to request headers
+    /// use [`crate::headers`].
+    pub fn from_base64(text: &str) -> Result<Self, KeyError> {
+        let mut buf = zeroize::Zeroizing::new([0u8; 48]);
+        // A 32-byte key is exactly 44 characters; anything else cannot decode to 32 bytes.
+        if text.len() != 44 {
+            return Err(KeyError::Base64);
+        }
+        let n = STANDARD
+            .decode_slice(text.as_bytes(), &mut buf[..])
+            .map_err(|_| KeyError::Base64)?;
+        Self::from_slice(&buf[..n])
+    }
+
+    /// The raw key bytes. Handle with care: do not log, store or copy them.
+    pub fn expose_secret(&self) -> &[u8; CUSTOMER_KEY_LEN] {
+        &self.0
+    }
+
+    /// The padded standard base64 of the key, as the `...-customer-key` header carries it.
+    /// The returned string is wiped when dropped.
+    pub fn to_base64(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(STANDARD.encode(self.0))
+    }
+
+    /// MD5 of the raw key, as sent in `...-customer-key-MD5` and echoed by S3.
+    pub fn key_md5(&self) -> KeyMd5 {
+        KeyMd5::of(&self.0)
+    }
+
+    /// Duplicates the key. Explicit on purpose: every copy is one more place the secret lives.
+    pub fn duplicate(&self) -> Self {
+        Self(self.0)
+    }
+}
+
+impl fmt::Debug for CustomerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CustomerKey(<redacted>)")
+    }
+}
+
+impl ConstantTimeEq for CustomerKey {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl PartialEq for CustomerKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for CustomerKey {}
+
+/// The MD5 digest of a customer key (16 bytes).
+///
+/// It is public information in S3 (clients send it, servers echo it and store it to recognise
+/// the key), so it prints as base64; comparisons are still constant time because it is
+/// checked against a value derived from a secret.
+#[derive(Clone, Copy)]
+pub struct KeyMd5([u8; 16]);
+
+impl KeyMd5 {
+    /// MD5 of arbitrary key bytes.
+    pub fn of(key: &[u8]) -> Self {
+        Self(Md5::digest(key).into())
+    }
+
+    /// Wraps a digest.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// The digest bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Padded standard base64, the form of the `...-customer-key-MD5` header.
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+
+    /// Lowercase hex.
+    pub fn to_hex(&self) -> String {
+        crate::encoding::hex(&self.0)
+    }
+}
+
+impl fmt::Debug for KeyMd5 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyMd5({})", self.to_base64())
+    }
+}
+
+impl fmt::Display for KeyMd5 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_base64())
+    }
+}
+
+impl ConstantTimeEq for KeyMd5 {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl PartialEq for KeyMd5 {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for KeyMd5 {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_key_basics() {
+        let k = CustomerKey::new([0x40; 32]);
+        assert_eq!(k, CustomerKey::from_slice(&[0x40; 32]).unwrap());
+        assert_ne!(k, CustomerKey::new([0x41; 32]));
+        assert_eq!(
+            CustomerKey::from_slice(&[0; 31]),
+            Err(KeyError::WrongLength {
+                expected: 32,
+                actual: 31
+            })
+        );
+        let b64 = k.to_base64();
+        assert_eq!(CustomerKey::from_base64(&b64).unwrap(), k);
+        assert_eq!(
+            CustomerKey::from_base64("QUFB"),
+            Err(KeyError::Base64),
+            "3 bytes"
+        );
+        assert!(!format!("{k:?}").contains("40"));
+    }
+}
