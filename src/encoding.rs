@@ -277,7 +277,10 @@ mod tests {
         ] {
             assert!(decode_base64_padded(bad, false).is_none(), "{bad:?}");
         }
-        assert_eq!(&decode_base64_padded(b"QU\r\nJD\n", true).unwrap()[..], b"ABC");
+        assert_eq!(
+            &decode_base64_padded(b"QU\r\nJD\n", true).unwrap()[..],
+            b"ABC"
+        );
     }
 
     #[test]

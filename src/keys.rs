@@ -51,11 +51,10 @@ impl CustomerKey {
 
     /// Copies a key from a slice, which must hold exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
-        let arr: [u8; CUSTOMER_KEY_LEN] =
-            bytes.try_into().map_err(|_| KeyError::WrongLength {
-                expected: CUSTOMER_KEY_LEN,
-                actual: bytes.len(),
-            })?;
+        let arr: [u8; CUSTOMER_KEY_LEN] = bytes.try_into().map_err(|_| KeyError::WrongLength {
+            expected: CUSTOMER_KEY_LEN,
+            actual: bytes.len(),
+        })?;
         Ok(Self(arr))
     }
 

@@ -28,7 +28,10 @@ const NAMES: [(&str, Field); 11] = [
         Field::Algorithm,
     ),
     ("x-amz-server-side-encryption-customer-key", Field::Key),
-    ("x-amz-server-side-encryption-customer-key-md5", Field::KeyMd5),
+    (
+        "x-amz-server-side-encryption-customer-key-md5",
+        Field::KeyMd5,
+    ),
     (
         "x-amz-copy-source-server-side-encryption-customer-algorithm",
         Field::SrcAlgorithm,
@@ -41,7 +44,10 @@ const NAMES: [(&str, Field); 11] = [
         "x-amz-copy-source-server-side-encryption-customer-key-md5",
         Field::SrcKeyMd5,
     ),
-    ("x-amz-server-side-encryption-aws-kms-key-id", Field::KmsKeyId),
+    (
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        Field::KmsKeyId,
+    ),
     ("x-amz-server-side-encryption-context", Field::KmsContext),
     (
         "x-amz-server-side-encryption-bucket-key-enabled",

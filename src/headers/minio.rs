@@ -254,8 +254,8 @@ fn parse_group(
     let md5 = md5.ok_or(MinioError::MissingCustomerKeyMd5)?;
     let raw = encoding::decode_base64_padded(key, true).ok_or(MinioError::InvalidCustomerKey)?;
     let key = CustomerKey::from_slice(&raw).map_err(|_| MinioError::InvalidCustomerKey)?;
-    let md5 = encoding::decode_base64_padded(md5, true)
-        .ok_or(MinioError::CustomerKeyMd5Mismatch)?;
+    let md5 =
+        encoding::decode_base64_padded(md5, true).ok_or(MinioError::CustomerKeyMd5Mismatch)?;
     if !bool::from(md5.as_slice().ct_eq(key.key_md5().as_bytes())) {
         return Err(MinioError::CustomerKeyMd5Mismatch.into());
     }
@@ -323,7 +323,8 @@ fn kms_or_s3(f: &Fields<'_>) -> Result<Encryption, SseError> {
         Some(c) => {
             let raw = encoding::decode_base64_padded(c, true)
                 .ok_or(MinioError::InvalidEncryptionContext)?;
-            let text = core::str::from_utf8(&raw).map_err(|_| MinioError::InvalidEncryptionContext)?;
+            let text =
+                core::str::from_utf8(&raw).map_err(|_| MinioError::InvalidEncryptionContext)?;
             Some(
                 encoding::parse_string_map(text)
                     .map_err(|_| MinioError::InvalidEncryptionContext)?,

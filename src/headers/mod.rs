@@ -38,8 +38,8 @@ pub mod minio;
 mod source;
 mod state;
 
-use std::collections::BTreeMap;
 use core::fmt;
+use std::collections::BTreeMap;
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -400,9 +400,7 @@ pub fn parse<H: HeaderSource + ?Sized>(
     // Step 4: the SSE header on an operation that does not take it.
     if let Some(v) = f.get(Field::Sse) {
         if !op.creates_object() {
-            return Err(SseError::SseHeaderNotSupported {
-                value: lossy(&v),
-            });
+            return Err(SseError::SseHeaderNotSupported { value: lossy(&v) });
         }
     }
 

@@ -54,7 +54,10 @@ fn wrong_length_key_on_get_parses_but_never_matches() {
     let ctx = RequestContext::new(Operation::GetObject, Transport::Tls);
     let h = [
         ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
-        ("x-amz-server-side-encryption-customer-key", "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw=="),
+        (
+            "x-amz-server-side-encryption-customer-key",
+            "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw==",
+        ),
     ];
     let req = parse(&ctx, &h).unwrap();
     let c = req.sse_c().unwrap();
