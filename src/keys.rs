@@ -140,12 +140,21 @@ impl KeyMd5 {
     }
 
     /// Padded standard base64, the form of the `...-customer-key-MD5` header.
-    pub fn to_base64(&self) -> String {
+    pub fn to_base64(self) -> String {
         STANDARD.encode(self.0)
     }
 
+    /// Padded standard base64 written into a stack buffer (no allocation).
+    pub(crate) fn to_base64_array(self) -> [u8; 24] {
+        let mut out = [0u8; 24];
+        // 16 bytes always encode to exactly 24 characters.
+        let n = STANDARD.encode_slice(self.0, &mut out).unwrap_or(0);
+        debug_assert_eq!(n, 24);
+        out
+    }
+
     /// Lowercase hex.
-    pub fn to_hex(&self) -> String {
+    pub fn to_hex(self) -> String {
         crate::encoding::hex(&self.0)
     }
 }

@@ -400,7 +400,7 @@ pub fn parse<H: HeaderSource + ?Sized>(
     // Step 4: the SSE header on an operation that does not take it.
     if let Some(v) = f.get(Field::Sse) {
         if !op.creates_object() {
-            return Err(SseError::SseHeaderNotSupported { value: lossy(&v) });
+            return Err(SseError::SseHeaderNotSupported { value: lossy(v) });
         }
     }
 
@@ -443,7 +443,7 @@ pub fn parse<H: HeaderSource + ?Sized>(
                 .get(Field::BucketKeyEnabled)
                 .map(|b| b.eq_ignore_ascii_case(b"true"));
             let req = KmsRequest {
-                key_id: key_id.map(|k| lossy(&k)),
+                key_id: key_id.map(lossy),
                 context,
                 bucket_key_enabled,
             };
@@ -515,30 +515,30 @@ fn sse_c_group(
     }
     // 5.4
     if !key.is_ascii() {
-        return Err(SseError::KeyNotBase64 { value: lossy(&key) });
+        return Err(SseError::KeyNotBase64 { value: lossy(key) });
     }
     // 5.5
-    let k = encoding::decode_base64_lenient(&key);
+    let k = encoding::decode_base64_lenient(key);
     if k.is_empty() {
-        return Err(SseError::KeyTooShort { value: lossy(&key) });
+        return Err(SseError::KeyTooShort { value: lossy(key) });
     }
     let customer = SseCustomer::from_bytes(k);
     // 5.6: the header must be, as a string, the padded base64 of MD5(K).
     if let Some(m) = md5 {
-        let expected = customer.key_md5().to_base64();
-        if !bool::from(m.ct_eq(expected.as_bytes())) {
+        let expected = customer.key_md5().to_base64_array();
+        if !bool::from(m.ct_eq(&expected[..])) {
             return Err(SseError::KeyMd5Mismatch);
         }
     }
     // 5.7
     if group == Group::Destination {
         if let Some(v) = f.get(Field::Sse) {
-            return Err(SseError::IncompatibleSse { value: lossy(&v) });
+            return Err(SseError::IncompatibleSse { value: lossy(v) });
         }
     }
     // 5.8
     if alg != b"AES256" {
-        return Err(SseError::InvalidAlgorithm { value: lossy(&alg) });
+        return Err(SseError::InvalidAlgorithm { value: lossy(alg) });
     }
     // 5.9
     if group == Group::Destination && op.creates_object() && customer.key().is_none() {

@@ -71,3 +71,20 @@ fn wrong_length_key_on_get_parses_but_never_matches() {
     };
     assert_eq!(req.check_stored(&stored), Err(SseError::WrongKey));
 }
+
+#[cfg(feature = "http")]
+#[test]
+fn http_header_map_is_a_source() {
+    let mut map = http::HeaderMap::new();
+    for (n, v) in ssec(Operation::PutObject) {
+        map.append(
+            http::header::HeaderName::from_static(Box::leak(
+                n.to_ascii_lowercase().into_boxed_str(),
+            )),
+            http::HeaderValue::from_static(v),
+        );
+    }
+    let ctx = RequestContext::new(Operation::PutObject, Transport::Tls);
+    let req = parse(&ctx, &map).unwrap();
+    assert_eq!(req.sse_c().unwrap().key_md5().to_base64(), KEY1_MD5);
+}
