@@ -32,50 +32,89 @@ pub enum KeyError {
     Base64,
 }
 
-/// An SSE-C customer-provided key: exactly 32 bytes.
-///
-/// ```
-/// use s3crypt::keys::CustomerKey;
-/// let key = CustomerKey::from_base64("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=").unwrap();
-/// assert_eq!(key.key_md5().to_base64(), "jeuBRyIvpeUGr7P9sHL8dw==");
-/// assert_eq!(format!("{key:?}"), "CustomerKey(<redacted>)");
-/// ```
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct CustomerKey([u8; CUSTOMER_KEY_LEN]);
+/// Defines a fixed-size secret key type: zeroized on drop, redacted `Debug`, constant-time
+/// equality, no `Display`, no `Clone` (use `duplicate` where a copy is really needed).
+macro_rules! secret_key {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Zeroize, ZeroizeOnDrop)]
+        pub struct $name([u8; 32]);
+
+        impl $name {
+            /// Wraps 32 raw key bytes.
+            pub fn new(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+
+            /// Copies a key from a slice, which must hold exactly 32 bytes.
+            pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
+                let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength {
+                    expected: 32,
+                    actual: bytes.len(),
+                })?;
+                Ok(Self(arr))
+            }
+
+            /// The raw key bytes. Handle with care: do not log, store or copy them.
+            pub fn expose_secret(&self) -> &[u8; 32] {
+                &self.0
+            }
+
+            /// Duplicates the key. Explicit on purpose: every copy is one more place the
+            /// secret lives.
+            pub fn duplicate(&self) -> Self {
+                Self(self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+
+        impl ConstantTimeEq for $name {
+            fn ct_eq(&self, other: &Self) -> subtle::Choice {
+                self.0.ct_eq(&other.0)
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.ct_eq(other).into()
+            }
+        }
+
+        impl Eq for $name {}
+    };
+}
+
+secret_key! {
+    /// An SSE-C customer-provided key: exactly 32 bytes.
+    ///
+    /// ```
+    /// use s3crypt::keys::CustomerKey;
+    /// let key = CustomerKey::from_base64("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=").unwrap();
+    /// assert_eq!(key.key_md5().to_base64(), "jeuBRyIvpeUGr7P9sHL8dw==");
+    /// assert_eq!(format!("{key:?}"), "CustomerKey(<redacted>)");
+    /// ```
+    CustomerKey
+}
+
+secret_key! {
+    /// A key that encrypts data directly: a MinIO object encryption key (OEK), a part key,
+    /// or any 32-byte DARE stream key.
+    ObjectKey
+}
 
 impl CustomerKey {
-    /// Wraps 32 raw key bytes.
-    pub fn new(bytes: [u8; CUSTOMER_KEY_LEN]) -> Self {
-        Self(bytes)
-    }
-
-    /// Copies a key from a slice, which must hold exactly 32 bytes.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
-        let arr: [u8; CUSTOMER_KEY_LEN] = bytes.try_into().map_err(|_| KeyError::WrongLength {
-            expected: CUSTOMER_KEY_LEN,
-            actual: bytes.len(),
-        })?;
-        Ok(Self(arr))
-    }
-
     /// Decodes padded standard base64 (as the `...-customer-key` header carries it when a
     /// client is well behaved). For the lenient decoding Amazon S3 applies to request headers
     /// use [`crate::headers`].
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
-        let mut buf = zeroize::Zeroizing::new([0u8; 48]);
-        // A 32-byte key is exactly 44 characters; anything else cannot decode to 32 bytes.
-        if text.len() != 44 {
-            return Err(KeyError::Base64);
-        }
-        let n = STANDARD
-            .decode_slice(text.as_bytes(), &mut buf[..])
-            .map_err(|_| KeyError::Base64)?;
-        Self::from_slice(&buf[..n])
-    }
-
-    /// The raw key bytes. Handle with care: do not log, store or copy them.
-    pub fn expose_secret(&self) -> &[u8; CUSTOMER_KEY_LEN] {
-        &self.0
+        let raw = crate::encoding::decode_base64_padded(text.as_bytes(), false)
+            .ok_or(KeyError::Base64)?;
+        Self::from_slice(&raw)
     }
 
     /// The padded standard base64 of the key, as the `...-customer-key` header carries it.
@@ -88,32 +127,7 @@ impl CustomerKey {
     pub fn key_md5(&self) -> KeyMd5 {
         KeyMd5::of(&self.0)
     }
-
-    /// Duplicates the key. Explicit on purpose: every copy is one more place the secret lives.
-    pub fn duplicate(&self) -> Self {
-        Self(self.0)
-    }
 }
-
-impl fmt::Debug for CustomerKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CustomerKey(<redacted>)")
-    }
-}
-
-impl ConstantTimeEq for CustomerKey {
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
-    }
-}
-
-impl PartialEq for CustomerKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).into()
-    }
-}
-
-impl Eq for CustomerKey {}
 
 /// The MD5 digest of a customer key (16 bytes).
 ///
@@ -205,9 +219,12 @@ mod tests {
         assert_eq!(CustomerKey::from_base64(&b64).unwrap(), k);
         assert_eq!(
             CustomerKey::from_base64("QUFB"),
-            Err(KeyError::Base64),
-            "3 bytes"
+            Err(KeyError::WrongLength {
+                expected: 32,
+                actual: 3
+            })
         );
+        assert_eq!(CustomerKey::from_base64("QUF"), Err(KeyError::Base64));
         assert!(!format!("{k:?}").contains("40"));
     }
 }
