@@ -3,6 +3,51 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod backend;
+pub mod dare;
 mod encoding;
 pub mod headers;
 pub mod keys;
+
+/// Internal hooks for the crate's own test and bench targets (Wycheproof vectors through the
+/// backend seam, the raw-AEAD baseline). Not part of the API; may change at any time.
+#[doc(hidden)]
+pub mod __private {
+    use crate::backend::{Aead, Algorithm};
+
+    /// A keyed AEAD of the active backend: `chacha == false` for AES-256-GCM.
+    pub struct RawAead(Aead);
+
+    impl RawAead {
+        /// Keys the AEAD.
+        pub fn new(chacha: bool, key: &[u8; 32]) -> Self {
+            let alg = if chacha {
+                Algorithm::ChaCha20Poly1305
+            } else {
+                Algorithm::Aes256Gcm
+            };
+            Self(Aead::new(alg, key))
+        }
+
+        /// Seal in place, detached tag.
+        pub fn seal_in_place(
+            &self,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            buf: &mut [u8],
+        ) -> Option<[u8; 16]> {
+            self.0.seal_in_place(nonce, aad, buf).ok()
+        }
+
+        /// Open in place; `buf` is zeroed on failure.
+        pub fn open_in_place(
+            &self,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            buf: &mut [u8],
+            tag: &[u8; 16],
+        ) -> bool {
+            self.0.open_in_place(nonce, aad, buf, tag).is_ok()
+        }
+    }
+}

@@ -35,6 +35,7 @@
 mod error;
 mod fields;
 pub mod minio;
+pub mod range;
 mod source;
 mod state;
 

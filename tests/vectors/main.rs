@@ -4,17 +4,38 @@
 //! root). A missing file, a file with zero cases, an unknown `kind` or any mismatch fails the
 //! run. One line per file: `file: N cases checked`.
 
+mod dare;
 mod minio_ssec;
+mod ranges;
 mod sse_headers;
 mod util;
+mod wycheproof;
 
 use std::process::ExitCode;
 
 type Checker = fn(&util::Vectors) -> util::Outcome;
 
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn wycheproof_with(v: &util::Vectors, chacha: bool) -> util::Outcome {
+    let mut skipped = 0;
+    let out = wycheproof::check(v, chacha, &mut skipped);
+    SKIPPED.store(skipped, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
 const FILES: &[(&str, Checker)] = &[
     ("sse-headers/requests.json", sse_headers::check),
     ("minio/ssec_headers.json", minio_ssec::check),
+    ("minio/dare_v2.json", |v| dare::check(v, false)),
+    ("minio/dare_v1.json", |v| dare::check(v, true)),
+    ("minio/ranges.json", ranges::check),
+    ("wycheproof/aes_gcm_test.json", |v| {
+        wycheproof_with(v, false)
+    }),
+    ("wycheproof/chacha20_poly1305_test.json", |v| {
+        wycheproof_with(v, true)
+    }),
 ];
 
 fn main() -> ExitCode {
@@ -23,7 +44,14 @@ fn main() -> ExitCode {
     for (file, check) in FILES {
         match util::Vectors::load(&dir, file).and_then(|v| check(&v).into_result(file)) {
             Ok(n) => {
-                println!("{file}: {n} cases checked");
+                let skipped = SKIPPED.swap(0, std::sync::atomic::Ordering::Relaxed);
+                if skipped > 0 {
+                    println!(
+                        "{file}: {n} cases checked ({skipped} skipped: key, IV or tag size the crate does not use)"
+                    );
+                } else {
+                    println!("{file}: {n} cases checked");
+                }
                 passed += 1;
             }
             Err(msg) => {

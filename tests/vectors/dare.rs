@@ -1,0 +1,237 @@
+//! `minio/dare_v2.json` and `minio/dare_v1.json`: sio's streams, reproduced and rejected.
+
+use s3crypt::dare::{
+    self, CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor, StreamCipher,
+};
+use s3crypt::keys::ObjectKey;
+use sha2::{Digest, Sha256};
+
+use crate::util::{Outcome, Value, Vectors, expect_eq, hex, str_of, unhex};
+
+/// `plaintext[i] = (i*7 + 3) mod 256`.
+pub fn rule_plaintext(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i.wrapping_mul(7).wrapping_add(3)) as u8)
+        .collect()
+}
+
+fn key_of(case: &Value) -> ObjectKey {
+    ObjectKey::from_slice(&unhex(str_of(case, "key_hex"))).expect("32-byte key")
+}
+
+fn ciphertext_of(case: &Value) -> Result<Vec<u8>, String> {
+    let ct = unhex(str_of(case, "ciphertext_hex"));
+    expect_eq(
+        "ciphertext_len",
+        ct.len() as u64,
+        case["ciphertext_len"].as_u64().ok_or("len")?,
+    )?;
+    expect_eq(
+        "ciphertext_sha256",
+        hex(&Sha256::digest(&ct)),
+        str_of(case, "ciphertext_sha256_hex").to_owned(),
+    )?;
+    Ok(ct)
+}
+
+fn opts(v1: bool) -> DecryptOptions {
+    if v1 {
+        DecryptOptions::new().allow_legacy_v1()
+    } else {
+        DecryptOptions::new()
+    }
+}
+
+/// Streams `ct` through a `Decryptor` in chunks of `chunk` bytes. Returns the plaintext
+/// released and the outcome.
+pub fn stream_decrypt(
+    key: &ObjectKey,
+    seq: u32,
+    o: DecryptOptions,
+    ct: &[u8],
+    chunk: usize,
+) -> (Vec<u8>, Result<(), DareError>) {
+    let mut d = Decryptor::with_options(key, seq, o);
+    let mut out = Vec::new();
+    for c in ct.chunks(chunk.max(1)) {
+        if let Err(e) = d.update(c, &mut out) {
+            return (out, Err(e));
+        }
+    }
+    let r = d.finish();
+    (out, r)
+}
+
+const CHUNKINGS: [usize; 5] = [1 << 30, 1, 17, 65568, 100_003];
+
+pub fn check(v: &Vectors, v1: bool) -> Outcome {
+    let mut out = Outcome::new(v);
+    for case in v.cases() {
+        let r = match str_of(case, "kind") {
+            "encrypt" => check_encrypt(case, v1),
+            "bitflip" | "truncation" | "reorder" | "header-field" | "trailing-data"
+            | "wrong-key" | "degenerate" => check_negative(case, v1),
+            k => Err(format!("unknown kind {k:?}")),
+        };
+        out.case(str_of(case, "name"), r);
+    }
+    out
+}
+
+fn check_encrypt(case: &Value, v1: bool) -> Result<(), String> {
+    let key = key_of(case);
+    let seq = case["sequence_number"].as_u64().ok_or("sequence_number")? as u32;
+    let pt_len = case["plaintext_len"].as_u64().ok_or("plaintext_len")? as usize;
+    let pt = rule_plaintext(pt_len);
+    expect_eq(
+        "plaintext_sha256",
+        hex(&Sha256::digest(&pt)),
+        str_of(case, "plaintext_sha256_hex").to_owned(),
+    )?;
+    let ct = ciphertext_of(case)?;
+    let suite = CipherSuite::from_id(case["cipher_id"].as_u64().ok_or("cipher_id")? as u8)
+        .map_err(|e| e.to_string())?;
+    expect_eq(
+        "version",
+        str_of(case, "version"),
+        if v1 { "1.0" } else { "2.0" },
+    )?;
+
+    // Per-package facts.
+    for p in case["packages"].as_array().ok_or("packages")? {
+        let off = p["offset"].as_u64().ok_or("offset")? as usize;
+        let len = p["package_len"].as_u64().ok_or("package_len")? as usize;
+        let pkg = &ct[off..off + len];
+        expect_eq(
+            "header_hex",
+            hex(&pkg[..16]),
+            str_of(p, "header_hex").to_owned(),
+        )?;
+        expect_eq(
+            "tag_hex",
+            hex(&pkg[len - 16..]),
+            str_of(p, "tag_hex").to_owned(),
+        )?;
+        expect_eq("aad_hex", hex(&pkg[..4]), str_of(p, "aad_hex").to_owned())?;
+    }
+
+    if !v1 {
+        let nonce_hex = case["rand_hex"]
+            .as_str()
+            .or(case["config_nonce_hex"].as_str())
+            .ok_or("nonce")?;
+        let nonce: [u8; 12] = unhex(nonce_hex)
+            .try_into()
+            .map_err(|_| "nonce is not 12 bytes")?;
+        expect_eq(
+            "encrypted_size",
+            dare::range::encrypted_size(pt_len as u64).ok(),
+            case["encrypted_size"].as_u64(),
+        )?;
+        // Whole-buffer encryption.
+        let cipher = StreamCipher::new(&key, suite);
+        let mut buf = vec![0u8; ct.len()];
+        let n =
+            dare::encrypt_buffer(&cipher, &nonce, seq, &pt, &mut buf).map_err(|e| e.to_string())?;
+        expect_eq(
+            "encrypt_buffer",
+            hex(&Sha256::digest(&buf[..n])),
+            hex(&Sha256::digest(&ct)),
+        )?;
+        // Streaming encryption, several chunkings.
+        for chunk in CHUNKINGS {
+            let mut e = Encryptor::new(&key, suite, nonce, seq);
+            let mut got = Vec::new();
+            for c in pt.chunks(chunk) {
+                e.update(c, &mut got).map_err(|e| e.to_string())?;
+            }
+            e.finish(&mut got).map_err(|e| e.to_string())?;
+            if got != ct {
+                return Err(format!("Encryptor (chunks of {chunk}) differs from sio"));
+            }
+        }
+        // Whole-buffer decryption.
+        let mut back = vec![0u8; pt.len()];
+        let n = dare::decrypt_buffer(&key, seq, DecryptOptions::new(), &ct, &mut back)
+            .map_err(|e| format!("decrypt_buffer: {e}"))?;
+        expect_eq("decrypt_buffer", &back[..n], &pt[..])?;
+    } else if !ct.is_empty() {
+        // 1.0 is refused unless asked for.
+        let (_, r) = stream_decrypt(&key, seq, DecryptOptions::new(), &ct, 1 << 30);
+        expect_eq(
+            "1.0 without opt-in",
+            r,
+            Err(DareError::LegacyVersionNotAllowed),
+        )?;
+    }
+    for chunk in CHUNKINGS {
+        let (got, r) = stream_decrypt(&key, seq, opts(v1), &ct, chunk);
+        r.map_err(|e| format!("Decryptor (chunks of {chunk}): {e}"))?;
+        if got != pt {
+            return Err(format!("Decryptor (chunks of {chunk}) plaintext differs"));
+        }
+    }
+    Ok(())
+}
+
+fn check_negative(case: &Value, v1: bool) -> Result<(), String> {
+    let key = key_of(case);
+    let seq = case["sequence_number"].as_u64().ok_or("sequence_number")? as u32;
+    let ct = ciphertext_of(case)?;
+    let base = rule_plaintext(
+        case["base_plaintext_len"]
+            .as_u64()
+            .ok_or("base_plaintext_len")? as usize,
+    );
+    for chunk in CHUNKINGS {
+        let (got, r) = stream_decrypt(&key, seq, opts(v1), &ct, chunk);
+        // Whatever was released is authenticated plaintext: whole packages of the base.
+        if got.len() > base.len() || got[..] != base[..got.len()] {
+            return Err(format!(
+                "released {} bytes that are not the base plaintext",
+                got.len()
+            ));
+        }
+        match str_of(case, "expect") {
+            "error" => {
+                if r.is_ok() {
+                    return Err(format!(
+                        "accepted (chunks of {chunk}), sio says {}",
+                        str_of(case, "expected_error")
+                    ));
+                }
+                if got.len() % dare::MAX_PAYLOAD != 0 && got.len() != base.len() {
+                    return Err(format!("released {} bytes: not whole packages", got.len()));
+                }
+            }
+            "ok" => {
+                r.map_err(|e| format!("refused ({e}), sio accepts"))?;
+                expect_eq(
+                    "decrypted_len",
+                    got.len() as u64,
+                    case["decrypted_len"].as_u64().ok_or("decrypted_len")?,
+                )?;
+                expect_eq(
+                    "decrypted_sha256",
+                    hex(&Sha256::digest(&got)),
+                    str_of(case, "decrypted_sha256_hex").to_owned(),
+                )?;
+            }
+            e => return Err(format!("unknown expect {e:?}")),
+        }
+    }
+    // All-or-nothing form agrees.
+    let mut buf = vec![0xAAu8; base.len() + 65536];
+    let r = dare::decrypt_buffer(&key, seq, opts(v1), &ct, &mut buf);
+    match (str_of(case, "expect"), r) {
+        ("error", Ok(_)) => Err("decrypt_buffer accepted".into()),
+        ("error", Err(_)) => {
+            if buf.iter().any(|&b| b != 0xAA && b != 0) {
+                return Err("decrypt_buffer left plaintext in the output after failing".into());
+            }
+            Ok(())
+        }
+        (_, Err(e)) => Err(format!("decrypt_buffer refused: {e}")),
+        (_, Ok(_)) => Ok(()),
+    }
+}
