@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let chunk = usize::from(ctl & 0x3F) * 997 + 1;
     let opts = if ctl & 0x40 != 0 { DecryptOptions::new().allow_legacy_v1() } else { DecryptOptions::new() };
 
-    let (stream, plaintext) = if ctl & 0x80 != 0 && rest.len() >= 4 {
+    let (stream, plaintext) = if ctl & 0x80 != 0 && rest.len() > 4 {
         let (m, pt) = rest.split_at(4);
         let pt: Vec<u8> = pt.iter().cycle().take(pt.len() * 97).copied().collect();
         let suite = if m[0] & 1 == 0 { CipherSuite::Aes256Gcm } else { CipherSuite::ChaCha20Poly1305 };
