@@ -15,6 +15,9 @@ pub mod keys;
 pub mod __private {
     use crate::backend::{Aead, Algorithm};
 
+    /// The active backend's name (`rustcrypto` or `aws-lc-rs`).
+    pub const BACKEND: &str = crate::backend::NAME;
+
     /// A keyed AEAD of the active backend: `chacha == false` for AES-256-GCM.
     pub struct RawAead(Aead);
 

@@ -1,12 +1,26 @@
 //! The one seam every AEAD call goes through: seal/open with a detached 16-byte tag, a
 //! 12-byte nonce and AAD, for AES-256-GCM and ChaCha20-Poly1305. Default: RustCrypto
-//! (`aes-gcm`, `chacha20poly1305`). Nothing outside this module names a backend crate.
+//! (`aes-gcm`, `chacha20poly1305`); feature `aws-lc`: aws-lc-rs. Nothing outside this module
+//! names a backend crate.
 //!
 //! Contract: `open*` leaves the output zeroed when authentication fails.
 
+#[cfg(feature = "aws-lc")]
+mod awslc;
+#[cfg(not(feature = "aws-lc"))]
 mod rustcrypto;
 
+#[cfg(feature = "aws-lc")]
+pub(crate) use awslc::Aead;
+#[cfg(not(feature = "aws-lc"))]
 pub(crate) use rustcrypto::Aead;
+
+/// The active backend's name, for benchmarks and reports.
+pub(crate) const NAME: &str = if cfg!(feature = "aws-lc") {
+    "aws-lc-rs"
+} else {
+    "rustcrypto"
+};
 
 /// Tag length of both AEADs.
 pub(crate) const TAG_LEN: usize = 16;

@@ -60,7 +60,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!("vectors: {passed} passed, {failed} failed");
+    println!(
+        "backend {}: vectors: {passed} passed, {failed} failed",
+        s3crypt::__private::BACKEND
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
