@@ -142,25 +142,9 @@ impl StreamCipher {
         out: &mut [u8],
     ) -> Result<OpenedPackage, DareError> {
         let header = self.check_header(package, VERSION_20)?;
-        let len = payload_len(header);
-        if out.len() < len {
-            return Err(DareError::BufferTooSmall {
-                needed: len,
-                available: out.len(),
-            });
-        }
         let mut hn = [0u8; 12];
         hn.copy_from_slice(&header[4..16]);
-        let (body, tag) = split_tag(&package[HEADER_LEN..]);
-        self.aead
-            .open(
-                &v2_nonce(&hn, seq),
-                &header[..4],
-                body,
-                &mut out[..len],
-                &tag,
-            )
-            .map_err(|_| DareError::Authentication)?;
+        let len = self.open_body(package, &v2_nonce(&hn, seq), out)?;
         let is_final = hn[0] & 0x80 != 0;
         hn[0] &= 0x7F;
         Ok(OpenedPackage {
@@ -185,18 +169,28 @@ impl StreamCipher {
                 found,
             });
         }
-        let len = payload_len(header);
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&header[4..16]);
+        self.open_body(package, &nonce, out)
+    }
+
+    /// Opens the body of a package whose header passed `check_header`, with `nonce`.
+    fn open_body(
+        &self,
+        package: &[u8],
+        nonce: &[u8; 12],
+        out: &mut [u8],
+    ) -> Result<usize, DareError> {
+        let len = payload_len(package);
         if out.len() < len {
             return Err(DareError::BufferTooSmall {
                 needed: len,
                 available: out.len(),
             });
         }
-        let mut nonce = [0u8; 12];
-        nonce.copy_from_slice(&header[4..16]);
         let (body, tag) = split_tag(&package[HEADER_LEN..]);
         self.aead
-            .open(&nonce, &header[..4], body, &mut out[..len], &tag)
+            .open(nonce, &package[..4], body, &mut out[..len], &tag)
             .map_err(|_| DareError::Authentication)?;
         Ok(len)
     }
