@@ -79,7 +79,16 @@ proptest! {
         prop_assert_eq!(&buf[..n], &ct[..]);
         let (back, r) = decrypt(&key, seq, &ct, out_chunk, DecryptOptions::new());
         prop_assert!(r.is_ok());
-        prop_assert_eq!(back, pt);
+        prop_assert_eq!(&back, &pt);
+        #[cfg(feature = "rayon")]
+        {
+            let mut par = vec![0u8; ct.len()];
+            let n = dare::encrypt_buffer_parallel(&StreamCipher::new(&key, suite), &nonce, seq, &pt, &mut par).unwrap();
+            prop_assert_eq!(&par[..n], &ct[..]);
+            let mut back = vec![0u8; pt.len()];
+            let m = dare::decrypt_buffer_parallel(&key, seq, DecryptOptions::new(), &ct, &mut back).unwrap();
+            prop_assert_eq!(&back[..m], &pt[..]);
+        }
     }
 
     #[test]
@@ -98,6 +107,12 @@ proptest! {
         // Only whole authenticated packages before the damage are released.
         prop_assert_eq!(&released[..], &pt[..released.len()]);
         prop_assert!(released.len() % dare::MAX_PAYLOAD == 0);
+        #[cfg(feature = "rayon")]
+        {
+            let mut out = vec![0u8; pt.len() + 65536];
+            prop_assert!(dare::decrypt_buffer_parallel(&key, 0, DecryptOptions::new(), &flipped, &mut out).is_err());
+            prop_assert!(out.iter().all(|&b| b == 0));
+        }
         let at = cut.index(ct.len());
         let (released, r) = decrypt(&key, 0, &ct[..at], chunk, DecryptOptions::new());
         if at > 0 {

@@ -10,7 +10,8 @@
 //!   stateless (key, stream nonce, sequence number, final flag), so packages can be handled
 //!   out of order or in parallel;
 //! - [`encrypt_buffer`] / [`decrypt_buffer`]: a whole stream between caller buffers, no
-//!   allocation;
+//!   allocation (with feature `rayon`, `encrypt_buffer_parallel` / `decrypt_buffer_parallel`:
+//!   the same bytes, packages spread over rayon's pool);
 //! - [`Encryptor`] / [`Decryptor`]: sans-IO streams: feed bytes of any chunking, get packages
 //!   or authenticated plaintext;
 //! - [`range`]: sizes and plaintext range → stored byte range;
@@ -45,6 +46,8 @@ mod stream;
 
 pub use error::DareError;
 pub use package::{OpenedPackage, StreamCipher};
+#[cfg(feature = "rayon")]
+pub use stream::par::{decrypt_buffer_parallel, encrypt_buffer_parallel};
 pub use stream::{DecryptOptions, Decryptor, Encryptor, decrypt_buffer, encrypt_buffer};
 
 /// Header length of a package.

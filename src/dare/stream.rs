@@ -439,3 +439,124 @@ impl Encryptor {
         self.emit(None, true, out)
     }
 }
+
+/// Parallel forms of [`encrypt_buffer`] and [`decrypt_buffer`] (feature `rayon`).
+#[cfg(feature = "rayon")]
+pub(crate) mod par {
+    use rayon::prelude::*;
+    use zeroize::Zeroize;
+
+    use super::{DecryptOptions, State};
+    use crate::dare::{
+        DareError, HEADER_LEN, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20,
+    };
+    use crate::keys::ObjectKey;
+
+    /// [`encrypt_buffer`](super::encrypt_buffer) with the packages sealed in parallel on
+    /// rayon's pool; the bytes are identical.
+    pub fn encrypt_buffer_parallel(
+        cipher: &StreamCipher,
+        nonce: &[u8; 12],
+        start_seq: u32,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, DareError> {
+        let packages = plaintext.len().div_ceil(MAX_PAYLOAD);
+        let needed = plaintext.len() + packages * OVERHEAD;
+        if out.len() < needed {
+            return Err(DareError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
+        }
+        if packages as u64 > (1u64 << 32) - u64::from(start_seq) {
+            return Err(DareError::TooManyPackages);
+        }
+        plaintext
+            .par_chunks(MAX_PAYLOAD)
+            .zip(out[..needed].par_chunks_mut(MAX_PACKAGE))
+            .enumerate()
+            .try_for_each(|(i, (pt, o))| {
+                let seq = start_seq.wrapping_add(i as u32);
+                cipher
+                    .seal_package(nonce, seq, i + 1 == packages, pt, o)
+                    .map(|_| ())
+            })?;
+        Ok(needed)
+    }
+
+    /// [`decrypt_buffer`](super::decrypt_buffer) with the packages opened in parallel: every
+    /// header is checked first, in order (version, cipher, sizes, nonce, final flag), then
+    /// the tags and plaintexts in parallel. All or nothing, like the sequential form.
+    pub fn decrypt_buffer_parallel(
+        key: &ObjectKey,
+        start_seq: u32,
+        opts: DecryptOptions,
+        ciphertext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, DareError> {
+        let mut state = State::new(key, start_seq, opts);
+        // (ciphertext offset, package length, plaintext offset, sequence number)
+        let mut jobs = Vec::with_capacity(ciphertext.len() / MAX_PACKAGE + 1);
+        let (mut at, mut plain) = (0usize, 0usize);
+        while at < ciphertext.len() {
+            let rest = &ciphertext[at..];
+            if rest.len() < HEADER_LEN {
+                return Err(if state.finished {
+                    DareError::TrailingData
+                } else {
+                    DareError::Truncated
+                });
+            }
+            let need = state.header(&rest[..HEADER_LEN])?;
+            if rest.len() < need {
+                return Err(DareError::Truncated);
+            }
+            let seq = state.seq.ok_or(DareError::TooManyPackages)?;
+            jobs.push((at, need, plain, seq));
+            if state.version == VERSION_20 {
+                state.finished = rest[4] & 0x80 != 0;
+            }
+            state.seq = seq.checked_add(1);
+            at += need;
+            plain += need - OVERHEAD;
+        }
+        state.finish(false)?;
+        if out.len() < plain {
+            return Err(DareError::BufferTooSmall {
+                needed: plain,
+                available: out.len(),
+            });
+        }
+        let Some(cipher) = state.cipher.as_ref() else {
+            return Ok(0);
+        };
+        let v2 = state.version == VERSION_20;
+        // Hand each job its own slice of the output.
+        let mut slices = Vec::with_capacity(jobs.len());
+        let mut rest = &mut out[..plain];
+        for &(_, need, _, _) in &jobs {
+            let (head, tail) = rest.split_at_mut(need - OVERHEAD);
+            slices.push(head);
+            rest = tail;
+        }
+        let r =
+            jobs.par_iter()
+                .zip(slices.par_iter_mut())
+                .try_for_each(|(&(at, need, _, seq), o)| {
+                    let pkg = &ciphertext[at..at + need];
+                    if v2 {
+                        cipher.open_package(seq, pkg, o).map(|_| ())
+                    } else {
+                        cipher.open_package_v1(seq, pkg, o).map(|_| ())
+                    }
+                });
+        match r {
+            Ok(()) => Ok(plain),
+            Err(e) => {
+                out[..plain].zeroize();
+                Err(e)
+            }
+        }
+    }
+}

@@ -138,6 +138,15 @@ fn check_encrypt(case: &Value, v1: bool) -> Result<(), String> {
             hex(&Sha256::digest(&buf[..n])),
             hex(&Sha256::digest(&ct)),
         )?;
+        #[cfg(feature = "rayon")]
+        {
+            let mut par = vec![0u8; ct.len()];
+            let n = dare::encrypt_buffer_parallel(&cipher, &nonce, seq, &pt, &mut par)
+                .map_err(|e| e.to_string())?;
+            if par[..n] != ct[..] {
+                return Err("encrypt_buffer_parallel differs from sio".into());
+            }
+        }
         // Streaming encryption, several chunkings.
         for chunk in CHUNKINGS {
             let mut e = Encryptor::new(&key, suite, nonce, seq);
@@ -155,6 +164,13 @@ fn check_encrypt(case: &Value, v1: bool) -> Result<(), String> {
         let n = dare::decrypt_buffer(&key, seq, DecryptOptions::new(), &ct, &mut back)
             .map_err(|e| format!("decrypt_buffer: {e}"))?;
         expect_eq("decrypt_buffer", &back[..n], &pt[..])?;
+        #[cfg(feature = "rayon")]
+        {
+            let mut par = vec![0u8; pt.len()];
+            let n = dare::decrypt_buffer_parallel(&key, seq, DecryptOptions::new(), &ct, &mut par)
+                .map_err(|e| format!("decrypt_buffer_parallel: {e}"))?;
+            expect_eq("decrypt_buffer_parallel", &par[..n], &pt[..])?;
+        }
     } else if !ct.is_empty() {
         // 1.0 is refused unless asked for.
         let (_, r) = stream_decrypt(&key, seq, DecryptOptions::new(), &ct, 1 << 30);
@@ -220,7 +236,20 @@ fn check_negative(case: &Value, v1: bool) -> Result<(), String> {
             e => return Err(format!("unknown expect {e:?}")),
         }
     }
-    // All-or-nothing form agrees.
+    // All-or-nothing forms agree.
+    #[cfg(feature = "rayon")]
+    {
+        let mut par = vec![0u8; base.len() + 65536];
+        let r = dare::decrypt_buffer_parallel(&key, seq, opts(v1), &ct, &mut par);
+        match (str_of(case, "expect"), r) {
+            ("error", Ok(_)) => return Err("decrypt_buffer_parallel accepted".into()),
+            ("error", Err(_)) if par.iter().any(|&b| b != 0) => {
+                return Err("decrypt_buffer_parallel left plaintext after failing".into());
+            }
+            ("ok", Err(e)) => return Err(format!("decrypt_buffer_parallel refused: {e}")),
+            _ => {}
+        }
+    }
     let mut buf = vec![0xAAu8; base.len() + 65536];
     let r = dare::decrypt_buffer(&key, seq, opts(v1), &ct, &mut buf);
     match (str_of(case, "expect"), r) {
