@@ -138,6 +138,23 @@ impl State {
         Ok(len)
     }
 
+    /// The length of the whole package at the start of `rest` (a buffer holding the rest of
+    /// the stream), after checking its header.
+    fn next_package(&mut self, rest: &[u8]) -> Result<usize, DareError> {
+        if rest.len() < HEADER_LEN {
+            return Err(if self.finished {
+                DareError::TrailingData
+            } else {
+                DareError::Truncated
+            });
+        }
+        let need = self.header(&rest[..HEADER_LEN])?;
+        if rest.len() < need {
+            return Err(DareError::Truncated);
+        }
+        Ok(need)
+    }
+
     fn finish(&self, buffered: bool) -> Result<(), DareError> {
         if buffered {
             return Err(DareError::Truncated);
@@ -283,17 +300,7 @@ pub fn decrypt_buffer(
     let r = (|| {
         let mut rest = ciphertext;
         while !rest.is_empty() {
-            if rest.len() < HEADER_LEN {
-                return Err(if state.finished {
-                    DareError::TrailingData
-                } else {
-                    DareError::Truncated
-                });
-            }
-            let need = state.header(&rest[..HEADER_LEN])?;
-            if rest.len() < need {
-                return Err(DareError::Truncated);
-            }
+            let need = state.next_package(rest)?;
             let room = out.len() - written;
             let n = state.open(
                 &rest[..need],
@@ -313,6 +320,23 @@ pub fn decrypt_buffer(
     }
 }
 
+/// Packages and stored bytes of a 2.0 stream of `len` plaintext bytes starting at
+/// `start_seq`, checked against the output room and the 2^32-package limit.
+fn stream_layout(len: usize, start_seq: u32, room: usize) -> Result<(usize, usize), DareError> {
+    let packages = len.div_ceil(MAX_PAYLOAD);
+    let needed = len + packages * OVERHEAD;
+    if room < needed {
+        return Err(DareError::BufferTooSmall {
+            needed,
+            available: room,
+        });
+    }
+    if packages as u64 > (1u64 << 32) - u64::from(start_seq) {
+        return Err(DareError::TooManyPackages);
+    }
+    Ok((packages, needed))
+}
+
 /// Encrypts `plaintext` as one DARE 2.0 stream into `out` (which needs
 /// [`encrypted_size`](super::range::encrypted_size) bytes) and returns the bytes written.
 /// Allocates nothing; output identical to [`Encryptor`]'s.
@@ -323,17 +347,7 @@ pub fn encrypt_buffer(
     plaintext: &[u8],
     out: &mut [u8],
 ) -> Result<usize, DareError> {
-    let packages = plaintext.len().div_ceil(MAX_PAYLOAD);
-    let needed = plaintext.len() + packages * OVERHEAD;
-    if out.len() < needed {
-        return Err(DareError::BufferTooSmall {
-            needed,
-            available: out.len(),
-        });
-    }
-    if packages as u64 > (1u64 << 32) - u64::from(start_seq) {
-        return Err(DareError::TooManyPackages);
-    }
+    let (packages, _) = stream_layout(plaintext.len(), start_seq, out.len())?;
     let mut written = 0;
     for (i, chunk) in plaintext.chunks(MAX_PAYLOAD).enumerate() {
         let seq = start_seq.wrapping_add(i as u32);
@@ -446,10 +460,8 @@ pub(crate) mod par {
     use rayon::prelude::*;
     use zeroize::Zeroize;
 
-    use super::{DecryptOptions, State};
-    use crate::dare::{
-        DareError, HEADER_LEN, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20,
-    };
+    use super::{DecryptOptions, State, stream_layout};
+    use crate::dare::{DareError, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20};
     use crate::keys::ObjectKey;
 
     /// [`encrypt_buffer`](super::encrypt_buffer) with the packages sealed in parallel on
@@ -461,17 +473,7 @@ pub(crate) mod par {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DareError> {
-        let packages = plaintext.len().div_ceil(MAX_PAYLOAD);
-        let needed = plaintext.len() + packages * OVERHEAD;
-        if out.len() < needed {
-            return Err(DareError::BufferTooSmall {
-                needed,
-                available: out.len(),
-            });
-        }
-        if packages as u64 > (1u64 << 32) - u64::from(start_seq) {
-            return Err(DareError::TooManyPackages);
-        }
+        let (packages, needed) = stream_layout(plaintext.len(), start_seq, out.len())?;
         plaintext
             .par_chunks(MAX_PAYLOAD)
             .zip(out[..needed].par_chunks_mut(MAX_PACKAGE))
@@ -501,17 +503,7 @@ pub(crate) mod par {
         let (mut at, mut plain) = (0usize, 0usize);
         while at < ciphertext.len() {
             let rest = &ciphertext[at..];
-            if rest.len() < HEADER_LEN {
-                return Err(if state.finished {
-                    DareError::TrailingData
-                } else {
-                    DareError::Truncated
-                });
-            }
-            let need = state.header(&rest[..HEADER_LEN])?;
-            if rest.len() < need {
-                return Err(DareError::Truncated);
-            }
+            let need = state.next_package(rest)?;
             let seq = state.seq.ok_or(DareError::TooManyPackages)?;
             jobs.push((at, need, plain, seq));
             if state.version == VERSION_20 {
