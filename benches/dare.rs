@@ -5,7 +5,8 @@
 //! - `dare-encrypt` / `dare-decrypt`: `encrypt_buffer` / `decrypt_buffer` between two buffers
 //!   (64 KiB packages, headers, tags, nonce per package).
 //! - `dare-stream-encrypt` / `dare-stream-decrypt`: the sans-IO `Encryptor` / `Decryptor`
-//!   fed 1 MiB chunks into a reused `Vec`.
+//!   fed 1 MiB chunks into a reused `Vec`; `dare-stream-encrypt-into`: the `Encryptor`
+//!   writing into a reused slice with `update_into`/`finish_into`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use s3crypt::__private::RawAead;
@@ -66,6 +67,16 @@ fn bench(c: &mut Criterion) {
                         e.update(chunk, &mut v).unwrap();
                     }
                     e.finish(&mut v).unwrap();
+                })
+            });
+            g.bench_function(BenchmarkId::new("dare-stream-encrypt-into", label), |b| {
+                b.iter(|| {
+                    let mut e = Encryptor::new(&key, suite, nonce, 0);
+                    let mut n = 0;
+                    for chunk in pt.chunks(1 << 20) {
+                        n += e.update_into(chunk, &mut out[n..]).unwrap();
+                    }
+                    n + e.finish_into(&mut out[n..]).unwrap()
                 })
             });
             g.bench_function(BenchmarkId::new("dare-stream-decrypt", label), |b| {

@@ -77,6 +77,24 @@ proptest! {
         let mut buf = vec![0u8; ct.len()];
         let n = dare::encrypt_buffer(&StreamCipher::new(&key, suite), &nonce, seq, &pt, &mut buf).unwrap();
         prop_assert_eq!(&buf[..n], &ct[..]);
+        // Identical through the slice form, which writes exactly what `update_len` and
+        // `finish_len` announce and refuses a buffer one byte short without consuming input.
+        let mut e = Encryptor::new(&key, suite, nonce, seq);
+        let mut into = vec![0u8; ct.len()];
+        let mut n = 0;
+        for chunk in pt.chunks(in_chunk) {
+            let want = e.update_len(chunk.len());
+            if want > 0 {
+                let short = e.update_into(chunk, &mut into[n..n + want - 1]);
+                prop_assert!(matches!(short, Err(dare::DareError::BufferTooSmall { .. })), "{:?}", short);
+            }
+            let w = e.update_into(chunk, &mut into[n..]).unwrap();
+            prop_assert_eq!(w, want);
+            n += w;
+        }
+        prop_assert_eq!(e.finish_len(), ct.len() - n);
+        n += e.finish_into(&mut into[n..]).unwrap();
+        prop_assert_eq!(&into[..n], &ct[..]);
         let (back, r) = decrypt(&key, seq, &ct, out_chunk, DecryptOptions::new());
         prop_assert!(r.is_ok());
         prop_assert_eq!(&back, &pt);

@@ -1,7 +1,7 @@
 //! Sans-IO DARE streams: an encryptor and a decryptor that take bytes of any chunking, and
 //! whole-buffer forms that allocate nothing.
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::package::{nonce_eq, payload_len};
 use super::{
@@ -369,7 +369,7 @@ pub struct Encryptor {
     cipher: StreamCipher,
     nonce: [u8; 12],
     seq: Option<u32>,
-    pending: Zeroizing<Vec<u8>>,
+    pending: Vec<u8>,
     failed: bool,
 }
 
@@ -382,6 +382,18 @@ impl core::fmt::Debug for Encryptor {
     }
 }
 
+impl Drop for Encryptor {
+    fn drop(&mut self) {
+        // Wipe the buffered plaintext. Plaintext is not key material, so this uses one
+        // memset over the buffer (kept alive by `black_box`) rather than `zeroize`'s
+        // byte-by-byte volatile stores, which cost more than sealing a 64 KiB stream.
+        let cap = self.pending.capacity();
+        self.pending.clear();
+        self.pending.resize(cap, 0);
+        core::hint::black_box(&mut self.pending);
+    }
+}
+
 impl Encryptor {
     /// An encryptor for `key` and `suite` with the stream's random `nonce`, numbering
     /// packages from `start_seq` (0 unless the caller splits streams itself).
@@ -390,67 +402,121 @@ impl Encryptor {
             cipher: StreamCipher::new(key, suite),
             nonce,
             seq: Some(start_seq),
-            pending: Zeroizing::new(Vec::with_capacity(MAX_PAYLOAD)),
+            pending: Vec::new(),
             failed: false,
         }
     }
 
+    /// Seals one package (`pt`, or the pending plaintext) into `out`; returns its length.
     fn emit(
         &mut self,
         pt: Option<&[u8]>,
         is_final: bool,
-        out: &mut Vec<u8>,
-    ) -> Result<(), DareError> {
+        out: &mut [u8],
+    ) -> Result<usize, DareError> {
         let seq = self.seq.ok_or(DareError::TooManyPackages)?;
         let pt: &[u8] = match pt {
             Some(p) => p,
             None => &self.pending,
         };
-        let old = out.len();
-        out.resize(old + pt.len() + OVERHEAD, 0);
-        self.cipher
-            .seal_package(&self.nonce, seq, is_final, pt, &mut out[old..])?;
+        let n = self
+            .cipher
+            .seal_package(&self.nonce, seq, is_final, pt, out)?;
         self.seq = seq.checked_add(1);
-        Ok(())
+        Ok(n)
+    }
+
+    /// The bytes [`update_into`](Self::update_into) writes when fed `input_len` more bytes:
+    /// one full package (65568 bytes) for every package the input completes.
+    pub fn update_len(&self, input_len: usize) -> usize {
+        self.pending
+            .len()
+            .saturating_add(input_len)
+            .saturating_sub(1)
+            / MAX_PAYLOAD
+            * MAX_PACKAGE
+    }
+
+    /// The bytes [`finish_into`](Self::finish_into) writes: the final package, or nothing
+    /// for an empty stream.
+    pub fn finish_len(&self) -> usize {
+        match self.pending.len() {
+            0 => 0,
+            n => n + OVERHEAD,
+        }
+    }
+
+    /// Encrypts `input`, writing every package it completes to the start of `out` (which
+    /// needs [`update_len`](Self::update_len)`(input.len())` bytes; nothing is consumed when
+    /// it is shorter) and returns the bytes written. The last 1 to 65536 bytes fed are held
+    /// back until more input or [`finish_into`](Self::finish_into) tells whether they end the
+    /// stream. Writing into a reused buffer this way is the fastest streaming form: no
+    /// zero-fill of a growing `Vec`.
+    pub fn update_into(&mut self, mut input: &[u8], out: &mut [u8]) -> Result<usize, DareError> {
+        if self.failed {
+            return Err(DareError::Poisoned);
+        }
+        let needed = self.update_len(input.len());
+        if out.len() < needed {
+            return Err(DareError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
+        }
+        let mut written = 0;
+        while !input.is_empty() {
+            if self.pending.len() == MAX_PAYLOAD {
+                let r = self.emit(None, false, &mut out[written..]);
+                self.failed = r.is_err();
+                written += r?;
+                self.pending.clear();
+            }
+            if self.pending.is_empty() && input.len() > MAX_PAYLOAD {
+                let r = self.emit(Some(&input[..MAX_PAYLOAD]), false, &mut out[written..]);
+                self.failed = r.is_err();
+                written += r?;
+                input = &input[MAX_PAYLOAD..];
+                continue;
+            }
+            let take = (MAX_PAYLOAD - self.pending.len()).min(input.len());
+            // Allocated once, at the first held-back byte (never for an empty stream).
+            self.pending.reserve_exact(MAX_PAYLOAD - self.pending.len());
+            self.pending.extend_from_slice(&input[..take]);
+            input = &input[take..];
+        }
+        Ok(written)
     }
 
     /// Encrypts `input`, appending each package completed to `out`. The last 1 to 65536
     /// bytes fed are held back until more input or [`finish`](Self::finish) tells whether
     /// they end the stream.
-    pub fn update(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        if self.failed {
-            return Err(DareError::Poisoned);
-        }
-        while !input.is_empty() {
-            if self.pending.len() == MAX_PAYLOAD {
-                let r = self.emit(None, false, out);
-                self.failed = r.is_err();
-                r?;
-                self.pending.clear();
-            }
-            if self.pending.is_empty() && input.len() > MAX_PAYLOAD {
-                let r = self.emit(Some(&input[..MAX_PAYLOAD]), false, out);
-                self.failed = r.is_err();
-                r?;
-                input = &input[MAX_PAYLOAD..];
-                continue;
-            }
-            let take = (MAX_PAYLOAD - self.pending.len()).min(input.len());
-            self.pending.extend_from_slice(&input[..take]);
-            input = &input[take..];
-        }
-        Ok(())
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
+        let old = out.len();
+        out.resize(old + self.update_len(input.len()), 0);
+        let r = self.update_into(input, &mut out[old..]);
+        out.truncate(old + *r.as_ref().unwrap_or(&0));
+        r.map(|_| ())
     }
 
-    /// Writes the final package (nothing for an empty stream).
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), DareError> {
+    /// Writes the final package (nothing for an empty stream) to the start of `out`, which
+    /// needs [`finish_len`](Self::finish_len) bytes, and returns its length.
+    pub fn finish_into(mut self, out: &mut [u8]) -> Result<usize, DareError> {
         if self.failed {
             return Err(DareError::Poisoned);
         }
         if self.pending.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         self.emit(None, true, out)
+    }
+
+    /// Appends the final package (nothing for an empty stream) to `out`.
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), DareError> {
+        let old = out.len();
+        out.resize(old + self.finish_len(), 0);
+        let r = self.finish_into(&mut out[old..]);
+        out.truncate(old + *r.as_ref().unwrap_or(&0));
+        r.map(|_| ())
     }
 }
 
