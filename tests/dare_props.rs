@@ -196,3 +196,22 @@ fn seek_reader_matches_plaintext() {
         .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
 }
+
+#[test]
+fn std_reader_error_is_sticky() {
+    use std::io::Read;
+    let key = ObjectKey::new([4; 32]);
+    let pt = vec![1u8; 70_000];
+    let ct = encrypt(&key, CipherSuite::Aes256Gcm, [2; 12], 0, &pt, 1000);
+    // Cut inside the last package: the first package reads, then an error, then errors.
+    let mut r = dare::io::DecryptReader::new(&ct[..ct.len() - 5], &key);
+    let mut got = Vec::new();
+    let err = r.read_to_end(&mut got).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    assert_eq!(&got[..], &pt[..65536]);
+    let mut buf = [0u8; 10];
+    assert!(
+        r.read(&mut buf).is_err(),
+        "a read after an error must not look like EOF"
+    );
+}

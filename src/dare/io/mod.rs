@@ -1,4 +1,14 @@
-//! `std::io` adapters over the sans-IO [`Encryptor`] and [`Decryptor`].
+//! I/O adapters over the sans-IO [`Encryptor`] and [`Decryptor`]: `std::io` here,
+//! `futures-io` in [`futures`] (feature `futures-io`) and tokio in [`tokio`] (feature
+//! `tokio`). All of them return plaintext only from authenticated packages, and after an
+//! error every later read fails too (never a clean end of a stream that was cut or forged).
+
+#[cfg(feature = "futures-io")]
+pub mod futures;
+#[cfg(any(feature = "futures-io", feature = "tokio"))]
+mod poll;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
@@ -76,6 +86,7 @@ pub struct DecryptReader<R> {
     pos_in_out: usize,
     input: Vec<u8>,
     done: bool,
+    failed: bool,
     /// Plaintext position and size, for seeking.
     position: u64,
     size: Option<u64>,
@@ -92,12 +103,23 @@ impl<R: Read> DecryptReader<R> {
             pos_in_out: 0,
             input: vec![0; MAX_PACKAGE],
             done: false,
+            failed: false,
             position: 0,
             size: None,
         }
     }
 
     fn fill(&mut self) -> io::Result<()> {
+        if self.failed {
+            // An error is never followed by a clean end of stream.
+            return Err(io_err(DareError::Poisoned));
+        }
+        let r = self.fill_inner();
+        self.failed = r.is_err();
+        r
+    }
+
+    fn fill_inner(&mut self) -> io::Result<()> {
         self.out.zeroize();
         self.out.clear();
         self.pos_in_out = 0;
@@ -172,6 +194,7 @@ impl<R: Read + Seek> Seek for DecryptReader<R> {
             DecryptOptions::new(),
         ));
         self.done = false;
+        self.failed = false;
         self.out.zeroize();
         self.out.clear();
         self.pos_in_out = 0;

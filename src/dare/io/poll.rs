@@ -1,0 +1,173 @@
+//! The poll-based state shared by the `futures-io` and `tokio` adapters. Each adapter only
+//! says how to call its inner reader or writer; the buffering, the order of operations and
+//! the error mapping live here once.
+
+use std::io;
+use std::task::{Context, Poll};
+
+use zeroize::Zeroize;
+
+use super::io_err;
+use crate::dare::{CipherSuite, DareError, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD};
+use crate::keys::ObjectKey;
+
+/// Most plaintext one `poll_write` accepts, so the ciphertext held for the inner writer
+/// stays bounded (16 packages, about 1 MiB).
+const MAX_WRITE: usize = 16 * MAX_PAYLOAD;
+
+/// Encrypting-writer state: the encryptor and the ciphertext not yet taken by the inner
+/// writer.
+pub(super) struct EncryptState {
+    enc: Option<Encryptor>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl EncryptState {
+    pub(super) fn new(key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
+        Self {
+            enc: Some(Encryptor::new(key, suite, nonce, 0)),
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// Hands the held ciphertext to `write` until it is all taken.
+    fn poll_drain(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: &mut impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<()>> {
+        while self.pos < self.buf.len() {
+            match write(cx, &self.buf[self.pos..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => self.pos += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.buf.clear();
+        self.pos = 0;
+        Poll::Ready(Ok(()))
+    }
+
+    pub(super) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+        mut write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match self.poll_drain(cx, &mut write) {
+            Poll::Ready(Ok(())) => {}
+            other => return other.map(|r| r.map(|()| 0)),
+        }
+        let Some(enc) = self.enc.as_mut() else {
+            return Poll::Ready(Err(io::Error::other("DARE writer already closed")));
+        };
+        let data = &data[..data.len().min(MAX_WRITE)];
+        enc.update(data, &mut self.buf).map_err(io_err)?;
+        // Start handing the packages over now; what the inner writer does not take yet
+        // goes at the next write, flush or close.
+        if let Poll::Ready(Err(e)) = self.poll_drain(cx, &mut write) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(data.len()))
+    }
+
+    pub(super) fn poll_flush(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<()>> {
+        self.poll_drain(cx, &mut write)
+    }
+
+    /// Writes the final package and everything held; the caller then closes its inner
+    /// writer.
+    pub(super) fn poll_finish(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<()>> {
+        match self.poll_drain(cx, &mut write) {
+            Poll::Ready(Ok(())) => {}
+            other => return other,
+        }
+        if let Some(enc) = self.enc.take() {
+            enc.finish(&mut self.buf).map_err(io_err)?;
+            return self.poll_drain(cx, &mut write);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Decrypting-reader state: the decryptor, the ciphertext read buffer and the
+/// authenticated plaintext not yet returned.
+pub(super) struct DecryptState {
+    dec: Option<Decryptor>,
+    input: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    failed: bool,
+}
+
+impl Drop for DecryptState {
+    fn drop(&mut self) {
+        self.out.zeroize();
+    }
+}
+
+impl DecryptState {
+    pub(super) fn new(key: &ObjectKey) -> Self {
+        Self {
+            dec: Some(Decryptor::new(key, 0)),
+            input: vec![0; MAX_PACKAGE],
+            out: Vec::new(),
+            pos: 0,
+            failed: false,
+        }
+    }
+
+    /// Copies plaintext to `buf`, reading and authenticating more through `read` when none
+    /// is held. `Ok(0)` is the end of an authenticated stream.
+    pub(super) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        mut read: impl FnMut(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        while self.pos == self.out.len() {
+            if self.failed {
+                return Poll::Ready(Err(io_err(DareError::Poisoned)));
+            }
+            self.out.zeroize();
+            self.out.clear();
+            self.pos = 0;
+            let Some(dec) = self.dec.as_mut() else {
+                return Poll::Ready(Ok(0));
+            };
+            let n = match read(cx, &mut self.input) {
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            let r = if n == 0 {
+                self.dec.take().map_or(Ok(()), Decryptor::finish)
+            } else {
+                dec.update(&self.input[..n], &mut self.out)
+            };
+            if let Err(e) = r {
+                // Every later read fails too: an error is never followed by a clean end.
+                self.failed = true;
+                return Poll::Ready(Err(io_err(e)));
+            }
+        }
+        let n = (self.out.len() - self.pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(n))
+    }
+}

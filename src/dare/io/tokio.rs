@@ -1,0 +1,161 @@
+//! DARE adapters for tokio's I/O traits (feature `tokio`): an encrypting [`AsyncWrite`]
+//! and a decrypting [`AsyncRead`]. The inner reader or writer must be `Unpin` (wrap it in
+//! `Box::pin` otherwise). Use with `tokio::io::{AsyncReadExt, AsyncWriteExt}` (tokio's
+//! `io-util` feature), and call `shutdown` at the end: it writes the final package.
+//!
+//! ```
+//! # #[cfg(feature = "tokio")] {
+//! use s3crypt::dare::{CipherSuite, io::tokio::{DecryptReader, EncryptWriter}};
+//! use s3crypt::keys::ObjectKey;
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll, Waker};
+//! use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+//!
+//! let key = ObjectKey::new([7; 32]);
+//! let mut cx = Context::from_waker(Waker::noop());
+//! // An in-memory writer and reader never return `Pending`, so a bare poll drives them.
+//! let mut w = EncryptWriter::new(Vec::new(), &key, CipherSuite::Aes256Gcm, [9; 12]);
+//! assert!(matches!(Pin::new(&mut w).poll_write(&mut cx, b"hello"), Poll::Ready(Ok(5))));
+//! assert!(matches!(Pin::new(&mut w).poll_shutdown(&mut cx), Poll::Ready(Ok(()))));
+//! let stored = w.into_inner();
+//!
+//! let mut r = DecryptReader::new(&stored[..], &key);
+//! let mut buf = [0u8; 16];
+//! let mut rb = ReadBuf::new(&mut buf);
+//! assert!(Pin::new(&mut r).poll_read(&mut cx, &mut rb).is_ready());
+//! assert_eq!(rb.filled(), b"hello");
+//! # }
+//! ```
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::poll::{DecryptState, EncryptState};
+use crate::dare::CipherSuite;
+use crate::keys::ObjectKey;
+
+/// Encrypts everything written to it into DARE 2.0 packages written to `inner`.
+/// `poll_shutdown` writes the final package and shuts `inner` down; a stream not shut down
+/// is truncated, which decryption rejects.
+pub struct EncryptWriter<W> {
+    inner: W,
+    state: EncryptState,
+}
+
+impl<W> core::fmt::Debug for EncryptWriter<W> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EncryptWriter").finish_non_exhaustive()
+    }
+}
+
+impl<W: AsyncWrite + Unpin> EncryptWriter<W> {
+    /// A writer for `key`, `suite` and the stream's fresh random `nonce`.
+    pub fn new(inner: W, key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
+        Self {
+            inner,
+            state: EncryptState::new(key, suite, nonce),
+        }
+    }
+
+    /// The inner writer (after `poll_shutdown`, it holds the whole stream).
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for EncryptWriter<W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let inner = &mut this.inner;
+        this.state
+            .poll_write(cx, data, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let inner = &mut this.inner;
+        match this
+            .state
+            .poll_flush(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
+        {
+            Poll::Ready(Ok(())) => Pin::new(inner).poll_flush(cx),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let inner = &mut this.inner;
+        match this
+            .state
+            .poll_finish(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
+        {
+            Poll::Ready(Ok(())) => Pin::new(inner).poll_shutdown(cx),
+            other => other,
+        }
+    }
+}
+
+/// Decrypts a DARE 2.0 stream read from `inner`, returning plaintext only from
+/// authenticated packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated
+/// stream) ends it.
+pub struct DecryptReader<R> {
+    inner: R,
+    state: DecryptState,
+}
+
+impl<R> core::fmt::Debug for DecryptReader<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DecryptReader").finish_non_exhaustive()
+    }
+}
+
+impl<R: AsyncRead + Unpin> DecryptReader<R> {
+    /// Reads a whole DARE 2.0 stream from `inner`.
+    pub fn new(inner: R, key: &ObjectKey) -> Self {
+        Self {
+            inner,
+            state: DecryptState::new(key),
+        }
+    }
+
+    /// The inner reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for DecryptReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let inner = &mut this.inner;
+        let out = buf.initialize_unfilled();
+        let r = this.state.poll_read(cx, out, |cx, b| {
+            let mut rb = ReadBuf::new(b);
+            match Pin::new(&mut *inner).poll_read(cx, &mut rb) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(rb.filled().len())),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        });
+        match r {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The `futures-io` and tokio adapters over an inner reader/writer that returns `Pending`
+//! every other call and moves few bytes at a time: round trips for any sizes, truncation and
+//! tampering rejected, and an error never followed by a clean end of stream.
+#![cfg(any(feature = "futures-io", feature = "tokio"))]
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use proptest::prelude::*;
+use s3crypt::dare::CipherSuite;
+use s3crypt::keys::ObjectKey;
+
+/// A slow, flaky peer: every other poll is `Pending` (after waking the task), the others
+/// move at most `step` bytes.
+struct Flaky {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+    tick: bool,
+}
+
+impl Flaky {
+    fn new(data: Vec<u8>, step: usize) -> Self {
+        Self {
+            data,
+            pos: 0,
+            step,
+            tick: false,
+        }
+    }
+
+    fn gate(&mut self, cx: &mut Context<'_>) -> bool {
+        self.tick = !self.tick;
+        if self.tick {
+            cx.waker().wake_by_ref();
+        }
+        self.tick
+    }
+
+    fn read_into(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if self.gate(cx) {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(self.step).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(n))
+    }
+
+    fn write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.gate(cx) {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(self.step);
+        self.data.extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// Polls `f` until it is ready (the flaky peer always wakes before `Pending`).
+fn block_on<T>(mut f: impl FnMut(&mut Context<'_>) -> Poll<T>) -> T {
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn plaintext(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 13 + 1) as u8).collect()
+}
+
+fn reference(key: &ObjectKey, pt: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = s3crypt::dare::Encryptor::new(key, CipherSuite::Aes256Gcm, [5; 12], 0);
+    e.update(pt, &mut out).unwrap();
+    e.finish(&mut out).unwrap();
+    out
+}
+
+#[cfg(feature = "futures-io")]
+mod futures {
+    use super::*;
+    use futures_io::{AsyncRead, AsyncWrite};
+    use s3crypt::dare::io::futures::{DecryptReader, EncryptWriter};
+
+    impl AsyncRead for Flaky {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.get_mut().read_into(cx, buf)
+        }
+    }
+
+    impl AsyncWrite for Flaky {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.get_mut().write_from(cx, buf)
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
+        let mut w = EncryptWriter::new(
+            Flaky::new(Vec::new(), step),
+            key,
+            CipherSuite::Aes256Gcm,
+            [5; 12],
+        );
+        let mut rest = pt;
+        while !rest.is_empty() {
+            let c = &rest[..chunk.min(rest.len())];
+            let n = block_on(|cx| Pin::new(&mut w).poll_write(cx, c)).unwrap();
+            rest = &rest[n..];
+        }
+        block_on(|cx| Pin::new(&mut w).poll_flush(cx)).unwrap();
+        block_on(|cx| Pin::new(&mut w).poll_close(cx)).unwrap();
+        w.into_inner().data
+    }
+
+    /// Reads to the end; returns the plaintext and the first error.
+    pub(super) fn decrypt(
+        key: &ObjectKey,
+        ct: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> (Vec<u8>, io::Result<()>) {
+        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; chunk];
+        loop {
+            match block_on(|cx| Pin::new(&mut r).poll_read(cx, &mut buf)) {
+                Ok(0) => return (out, Ok(())),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => {
+                    // Still failing afterwards: never a clean end.
+                    let again = block_on(|cx| Pin::new(&mut r).poll_read(cx, &mut buf));
+                    assert!(again.is_err(), "read after an error returned {again:?}");
+                    return (out, Err(e));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+mod tokio_io {
+    use super::*;
+    use s3crypt::dare::io::tokio::{DecryptReader, EncryptWriter};
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    impl AsyncRead for Flaky {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let this = self.get_mut();
+            match this.read_into(cx, buf.initialize_unfilled()) {
+                Poll::Ready(Ok(n)) => {
+                    buf.advance(n);
+                    Poll::Ready(Ok(()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    impl AsyncWrite for Flaky {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.get_mut().write_from(cx, buf)
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
+        let mut w = EncryptWriter::new(
+            Flaky::new(Vec::new(), step),
+            key,
+            CipherSuite::Aes256Gcm,
+            [5; 12],
+        );
+        let mut rest = pt;
+        while !rest.is_empty() {
+            let c = &rest[..chunk.min(rest.len())];
+            let n = block_on(|cx| Pin::new(&mut w).poll_write(cx, c)).unwrap();
+            rest = &rest[n..];
+        }
+        block_on(|cx| Pin::new(&mut w).poll_shutdown(cx)).unwrap();
+        w.into_inner().data
+    }
+
+    pub(super) fn decrypt(
+        key: &ObjectKey,
+        ct: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> (Vec<u8>, io::Result<()>) {
+        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; chunk];
+        let read = |r: &mut DecryptReader<Flaky>, buf: &mut [u8]| {
+            block_on(|cx| {
+                let mut rb = ReadBuf::new(buf);
+                Pin::new(&mut *r)
+                    .poll_read(cx, &mut rb)
+                    .map_ok(|()| rb.filled().len())
+            })
+        };
+        loop {
+            match read(&mut r, &mut buf) {
+                Ok(0) => return (out, Ok(())),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => {
+                    let again = read(&mut r, &mut buf);
+                    assert!(again.is_err(), "read after an error returned {again:?}");
+                    return (out, Err(e));
+                }
+            }
+        }
+    }
+}
+
+type Enc = fn(&ObjectKey, &[u8], usize, usize) -> Vec<u8>;
+type Dec = fn(&ObjectKey, &[u8], usize, usize) -> (Vec<u8>, io::Result<()>);
+
+#[allow(clippy::vec_init_then_push)] // the pushes are feature-gated
+fn adapters() -> Vec<(&'static str, Enc, Dec)> {
+    let mut v: Vec<(&'static str, Enc, Dec)> = Vec::new();
+    #[cfg(feature = "futures-io")]
+    v.push(("futures-io", futures::encrypt, futures::decrypt));
+    #[cfg(feature = "tokio")]
+    v.push(("tokio", tokio_io::encrypt, tokio_io::decrypt));
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn round_trip_and_tamper(
+        len in prop_oneof![0usize..3, 65530usize..65540, 0usize..300_000],
+        wchunk in 1usize..100_000, rchunk in 1usize..100_000, step in 1usize..70_000,
+        flip in any::<prop::sample::Index>(),
+    ) {
+        let key = ObjectKey::new([3; 32]);
+        let pt = plaintext(len);
+        let want = reference(&key, &pt);
+        for (name, enc, dec) in adapters() {
+            let ct = enc(&key, &pt, wchunk, step);
+            prop_assert!(ct == want, "{} encryption differs from Encryptor", name);
+            let (back, r) = dec(&key, &ct, rchunk, step);
+            prop_assert!(r.is_ok(), "{}: {:?}", name, r);
+            prop_assert!(back == pt, "{} round trip", name);
+            if !ct.is_empty() {
+                // A flipped bit or a cut stream: an error, and only authenticated bytes.
+                let i = flip.index(ct.len());
+                let mut bad = ct.clone();
+                bad[i] ^= 1;
+                let (got, r) = dec(&key, &bad, rchunk, step);
+                prop_assert!(r.is_err(), "{} accepted a flipped bit", name);
+                prop_assert!(pt.starts_with(&got));
+                let (got, r) = dec(&key, &ct[..i], rchunk, step);
+                prop_assert!(r.is_err(), "{} accepted a cut at {}", name, i);
+                prop_assert!(pt.starts_with(&got));
+            }
+        }
+    }
+}
