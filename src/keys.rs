@@ -107,6 +107,44 @@ secret_key! {
     ObjectKey
 }
 
+secret_key! {
+    /// A data key: the plaintext key a KMS generates for one object (SSE-S3, SSE-KMS) and
+    /// returns sealed beside it. It is the *external key* MinIO seals the object key under.
+    DataKey
+}
+
+secret_key! {
+    /// A 256-bit key-encryption key: the KEK of [`crate::keywrap`], or the master key of a
+    /// static KMS ([`crate::kms::StaticKms`]).
+    WrappingKey
+}
+
+/// A key an object key can be sealed under (MinIO's *external key*): the customer key for
+/// SSE-C, the KMS data key for SSE-S3 and SSE-KMS. Implemented by [`CustomerKey`] and
+/// [`DataKey`] only.
+pub trait ExternalKey: private::Sealed {
+    /// The raw key bytes.
+    fn external_key_bytes(&self) -> &[u8; 32];
+}
+
+impl ExternalKey for CustomerKey {
+    fn external_key_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl ExternalKey for DataKey {
+    fn external_key_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::CustomerKey {}
+    impl Sealed for super::DataKey {}
+}
+
 impl CustomerKey {
     /// Decodes padded standard base64 (as the `...-customer-key` header carries it when a
     /// client is well behaved). For the lenient decoding Amazon S3 applies to request headers

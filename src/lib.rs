@@ -7,7 +7,9 @@ mod backend;
 pub mod dare;
 mod encoding;
 pub mod headers;
+pub mod kdf;
 pub mod keys;
+pub mod keywrap;
 
 /// Internal hooks for the crate's own test and bench targets (Wycheproof vectors through the
 /// backend seam, the raw-AEAD baseline). Not part of the API; may change at any time.

@@ -5,6 +5,7 @@
 //! run. One line per file: `file: N cases checked`.
 
 mod dare;
+mod keywrap;
 mod minio_ssec;
 mod ranges;
 mod sse_headers;
@@ -24,6 +25,11 @@ fn wycheproof_with(v: &util::Vectors, chacha: bool) -> util::Outcome {
     out
 }
 
+fn skipping(out: util::Outcome, skipped: usize) -> util::Outcome {
+    SKIPPED.store(skipped, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
 const FILES: &[(&str, Checker)] = &[
     ("sse-headers/requests.json", sse_headers::check),
     ("minio/ssec_headers.json", minio_ssec::check),
@@ -36,6 +42,32 @@ const FILES: &[(&str, Checker)] = &[
     ("wycheproof/chacha20_poly1305_test.json", |v| {
         wycheproof_with(v, true)
     }),
+    ("wycheproof/aes_wrap_test.json", |v| {
+        let mut n = 0;
+        let o = keywrap::wycheproof(v, false, &mut n);
+        skipping(o, n)
+    }),
+    ("wycheproof/aes_kwp_test.json", |v| {
+        let mut n = 0;
+        let o = keywrap::wycheproof(v, true, &mut n);
+        skipping(o, n)
+    }),
+    ("nist/KW_AE_256.txt", |v| keywrap::nist(v, false, false)),
+    ("nist/KW_AD_256.txt", |v| keywrap::nist(v, false, true)),
+    ("nist/KWP_AE_256.txt", |v| keywrap::nist(v, true, false)),
+    ("nist/KWP_AD_256.txt", |v| keywrap::nist(v, true, true)),
+    ("rfc/keywrap_rfc.json", |v| {
+        let mut n = 0;
+        let o = keywrap::rfc(v, &mut n);
+        skipping(o, n)
+    }),
+    ("wycheproof/hkdf_sha256_test.json", |v| {
+        keywrap::hkdf_wycheproof(v, false)
+    }),
+    ("wycheproof/hkdf_sha512_test.json", |v| {
+        keywrap::hkdf_wycheproof(v, true)
+    }),
+    ("rfc/hkdf_rfc5869.json", keywrap::hkdf_rfc),
 ];
 
 fn main() -> ExitCode {
@@ -47,7 +79,7 @@ fn main() -> ExitCode {
                 let skipped = SKIPPED.swap(0, std::sync::atomic::Ordering::Relaxed);
                 if skipped > 0 {
                     println!(
-                        "{file}: {n} cases checked ({skipped} skipped: key, IV or tag size the crate does not use)"
+                        "{file}: {n} cases checked ({skipped} skipped: a key, IV or tag size the crate does not use)"
                     );
                 } else {
                     println!("{file}: {n} cases checked");
