@@ -16,6 +16,18 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Decodes hex (either case); `None` for odd length or a non-hex character.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    b.chunks(2)
+        .map(|p| Some(nib(p[0])? << 4 | nib(p[1])?))
+        .collect()
+}
+
 /// The value of a standard-alphabet base64 character, `None` for anything else.
 fn b64_value(c: u8) -> Option<u8> {
     match c {

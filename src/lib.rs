@@ -10,6 +10,8 @@ pub mod headers;
 pub mod kdf;
 pub mod keys;
 pub mod keywrap;
+pub mod kms;
+pub mod sse;
 
 /// Internal hooks for the crate's own test and bench targets (Wycheproof vectors through the
 /// backend seam, the raw-AEAD baseline). Not part of the API; may change at any time.

@@ -8,6 +8,7 @@ mod dare;
 mod keywrap;
 mod minio_ssec;
 mod ranges;
+mod sealed_keys;
 mod sse_headers;
 mod util;
 mod wycheproof;
@@ -36,6 +37,7 @@ const FILES: &[(&str, Checker)] = &[
     ("minio/dare_v2.json", |v| dare::check(v, false)),
     ("minio/dare_v1.json", |v| dare::check(v, true)),
     ("minio/ranges.json", ranges::check),
+    ("minio/sealed_keys.json", sealed_keys::check),
     ("wycheproof/aes_gcm_test.json", |v| {
         wycheproof_with(v, false)
     }),
