@@ -282,8 +282,11 @@ proptest! {
                 let (got, r) = dec(&key, &bad, rchunk, step);
                 prop_assert!(r.is_err(), "{} accepted a flipped bit", name);
                 prop_assert!(pt.starts_with(&got));
-                let (got, r) = dec(&key, &ct[..i], rchunk, step);
-                prop_assert!(r.is_err(), "{} accepted a cut at {}", name, i);
+                // (A cut to zero bytes is the empty stream, valid by the format: the
+                // server knows the stored size and must check it.)
+                let cut = i.max(1);
+                let (got, r) = dec(&key, &ct[..cut], rchunk, step);
+                prop_assert!(r.is_err(), "{} accepted a cut at {}", name, cut);
                 prop_assert!(pt.starts_with(&got));
             }
         }
