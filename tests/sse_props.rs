@@ -1,0 +1,318 @@
+//! Property tests of the key layer: seal/unseal, metadata encode/decode, key wrap round
+//! trips; any wrong bucket, object, key, IV or domain fails; decoders never panic.
+
+use proptest::prelude::*;
+use s3crypt::dare::CipherSuite;
+use s3crypt::keys::{CustomerKey, DataKey, ObjectKey, WrappingKey};
+use s3crypt::keywrap::{AesGcmWrap, AesKw, AesKwp, KeyWrap};
+use s3crypt::kms::{Context, KeyProvider, StaticKms};
+use s3crypt::sse::metadata::EncryptionMetadata;
+use s3crypt::sse::object::{self, KeySource, PutRandom};
+use s3crypt::sse::{Domain, SealAlgorithm, SealedKey, UnsealOptions, path_join};
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-z0-9.-]{1,12}", "[a-zA-Z0-9/._ -]{0,24}", ".{0,8}"]
+}
+
+fn domain() -> impl Strategy<Value = Domain> {
+    prop_oneof![
+        Just(Domain::SseC),
+        Just(Domain::SseS3),
+        Just(Domain::SseKms)
+    ]
+}
+
+fn suite() -> impl Strategy<Value = CipherSuite> {
+    prop_oneof![
+        Just(CipherSuite::Aes256Gcm),
+        Just(CipherSuite::ChaCha20Poly1305)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn seal_unseal_binds_everything(
+        ek in any::<[u8; 32]>(), oek in any::<[u8; 32]>(), iv in any::<[u8; 32]>(),
+        nonce in any::<[u8; 12]>(), dom in domain(), suite in suite(),
+        bucket in name(), object in name(), other in name(), flip in 0usize..64,
+    ) {
+        let ext = CustomerKey::new(ek);
+        let oek = ObjectKey::new(oek);
+        let s = SealedKey::seal_with(&oek, &ext, iv, dom, &bucket, &object, suite, nonce);
+        let opts = UnsealOptions::new();
+        prop_assert_eq!(s.unseal(&ext, dom, &bucket, &object, opts).unwrap(), oek.duplicate());
+        // Another object name fails unless it cleans to the same path.
+        let r = s.unseal(&ext, dom, &bucket, &other, opts);
+        prop_assert_eq!(r.is_ok(), path_join(&bucket, &other) == path_join(&bucket, &object));
+        let mut k2 = ek;
+        k2[flip % 32] ^= 1;
+        prop_assert!(s.unseal(&CustomerKey::new(k2), dom, &bucket, &object, opts).is_err());
+        let mut s2 = s.clone();
+        s2.iv[flip % 32] ^= 0x80;
+        prop_assert!(s2.unseal(&ext, dom, &bucket, &object, opts).is_err());
+        let mut s3 = s.clone();
+        s3.key[flip] ^= 4;
+        prop_assert!(s3.unseal(&ext, dom, &bucket, &object, opts).is_err());
+        for d in [Domain::SseC, Domain::SseS3, Domain::SseKms] {
+            prop_assert_eq!(s.unseal(&ext, d, &bucket, &object, opts).is_ok(), d == dom);
+        }
+        // The legacy label never opens a current key.
+        let mut s4 = s.clone();
+        s4.algorithm = SealAlgorithm::LegacyDareSha256;
+        prop_assert!(s4.unseal(&ext, dom, &bucket, &object, opts.allow_legacy_dare_sha256()).is_err());
+    }
+
+    #[test]
+    fn metadata_round_trips(
+        ek in any::<[u8; 32]>(), dom in domain(), multipart in any::<bool>(),
+        ctx in proptest::collection::btree_map(".{0,6}", ".{0,6}", 0..3),
+        bucket in name(), object in name(), prefix in "[A-Za-z-]{1,10}",
+        blob in proptest::collection::vec(any::<u8>(), 1..100), id in "[a-z0-9-]{1,10}",
+    ) {
+        let random = PutRandom { object_key_seed: [1; 32], iv: [2; 32], seal_nonce: [3; 12], suite: CipherSuite::Aes256Gcm };
+        let mut put = match dom {
+            Domain::SseC => object::put_sse_c(&CustomerKey::new(ek), &bucket, &object, random),
+            d => {
+                let gk = s3crypt::kms::GeneratedKey { key_id: id, plaintext: DataKey::new(ek), ciphertext: blob };
+                let c = (!ctx.is_empty()).then(|| Context::from(ctx));
+                object::put_with_data_key(d, gk, c, &bucket, &object, random).unwrap()
+            }
+        };
+        put.metadata.multipart = multipart;
+        let m = put.metadata.to_minio();
+        let back = EncryptionMetadata::from_minio(m.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap().unwrap();
+        prop_assert_eq!(&back, &put.metadata);
+        let p = put.metadata.to_prefixed(&prefix);
+        let back = EncryptionMetadata::from_prefixed(&prefix, p.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap().unwrap();
+        prop_assert_eq!(&back, &put.metadata);
+        // Dropping any one entry is an error (or, for the marker, a different value).
+        for k in m.keys() {
+            let r = EncryptionMetadata::from_minio(m.iter().filter(|(k2, _)| *k2 != k).map(|(k, v)| (k.as_str(), v.as_str())));
+            prop_assert!(r.is_err() || r.as_ref().unwrap().as_ref() != Some(&put.metadata), "dropping {} went unnoticed", k);
+        }
+        // A duplicate is an error.
+        let first = m.iter().next().unwrap();
+        let dup = m.iter().chain(std::iter::once(first)).map(|(k, v)| (k.as_str(), v.as_str()));
+        prop_assert!(EncryptionMetadata::from_minio(dup).is_err());
+    }
+
+    #[test]
+    fn metadata_decoder_never_panics(
+        entries in proptest::collection::vec((
+            prop_oneof![
+                Just("X-Minio-Internal-Server-Side-Encryption-Seal-Algorithm".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-Iv".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-Sealed-Key".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-S3-Sealed-Key".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-Kms-Sealed-Key".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-S3-Kms-Key-Id".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-S3-Kms-Sealed-Key".to_string()),
+                Just("X-Minio-Internal-Server-Side-Encryption-Context".to_string()),
+                Just("X-Minio-Internal-Encrypted-Multipart".to_string()),
+                ".{0,50}",
+            ],
+            prop_oneof![
+                Just("DAREv2-HMAC-SHA256".to_string()),
+                Just("DARE-SHA256".to_string()),
+                "[A-Za-z0-9+/]{0,90}={0,2}",
+                ".{0,20}",
+            ],
+        ), 0..10),
+    ) {
+        let r = EncryptionMetadata::from_minio(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if let Ok(Some(m)) = r {
+            // Whatever decodes, re-encodes to something that decodes to the same.
+            let again = m.to_minio();
+            let back = EncryptionMetadata::from_minio(again.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+            prop_assert_eq!(back, Some(m));
+        }
+    }
+
+    #[test]
+    fn wrap_round_trips(kek in any::<[u8; 32]>(), key in proptest::collection::vec(any::<u8>(), 1..80),
+        aad in proptest::collection::vec(any::<u8>(), 0..20), flip in any::<prop::sample::Index>()) {
+        let kek = WrappingKey::new(kek);
+        let algs: [Box<dyn KeyWrap>; 3] = [Box::new(AesKw::new(&kek)), Box::new(AesKwp::new(&kek)), Box::new(AesGcmWrap::new(&kek))];
+        for w in algs {
+            let takes_aad = w.wrapped_len(1).is_some() && w.algorithm() == s3crypt::keywrap::WrapAlgorithm::AesGcm;
+            let aad: &[u8] = if takes_aad { &aad } else { b"" };
+            let Some(n) = w.wrapped_len(key.len()) else {
+                prop_assert!(w.wrap(&key, aad, &mut [0u8; 200]).is_err());
+                continue;
+            };
+            let mut out = vec![0u8; n];
+            prop_assert_eq!(w.wrap(&key, aad, &mut out).unwrap(), n);
+            let mut back = vec![0u8; n];
+            let m = w.unwrap(&out, aad, &mut back).unwrap();
+            prop_assert_eq!(&back[..m], &key[..]);
+            let i = flip.index(n);
+            out[i] ^= 1;
+            let mut back = vec![0u8; n];
+            prop_assert!(w.unwrap(&out, aad, &mut back).is_err());
+            prop_assert!(back.iter().all(|&b| b == 0));
+        }
+    }
+}
+
+#[test]
+fn put_get_rotate_all_three_types() {
+    let (bucket, object) = ("photos", "2026/cat.jpg");
+    let kms = StaticKms::new("key-1", WrappingKey::new([9; 32]));
+    let body = b"hello encrypted world".to_vec();
+    let seal_body = |oek: &ObjectKey| {
+        let mut out = Vec::new();
+        let mut e = s3crypt::dare::Encryptor::new(oek, CipherSuite::preferred(), [4; 12], 0);
+        e.update(&body, &mut out).unwrap();
+        e.finish(&mut out).unwrap();
+        out
+    };
+    let open_body = |oek: &ObjectKey, ct: &[u8]| {
+        let mut out = vec![0u8; ct.len()];
+        let n = s3crypt::dare::decrypt_buffer(oek, 0, Default::default(), ct, &mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+    let decode = |m: &std::collections::BTreeMap<String, String>| {
+        EncryptionMetadata::from_minio(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap()
+            .unwrap()
+    };
+
+    // SSE-C, then rotation to a new customer key.
+    let c1 = CustomerKey::new([1; 32]);
+    let c2 = CustomerKey::new([2; 32]);
+    let put = object::put_sse_c(&c1, bucket, object, PutRandom::generate().unwrap());
+    let ct = seal_body(&put.object_key);
+    let meta = decode(&put.metadata.to_minio());
+    let oek = object::object_key(
+        &meta,
+        KeySource::Customer(&c1),
+        bucket,
+        object,
+        UnsealOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(open_body(&oek, &ct), body);
+    let rotated = object::rotate_sse_c(
+        &meta,
+        &c1,
+        &c2,
+        bucket,
+        object,
+        UnsealOptions::new(),
+        [5; 12],
+        CipherSuite::preferred(),
+    )
+    .unwrap();
+    let meta2 = decode(&rotated.to_minio());
+    assert!(
+        object::object_key(
+            &meta2,
+            KeySource::Customer(&c1),
+            bucket,
+            object,
+            UnsealOptions::new()
+        )
+        .is_err()
+    );
+    let oek2 = object::object_key(
+        &meta2,
+        KeySource::Customer(&c2),
+        bucket,
+        object,
+        UnsealOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(open_body(&oek2, &ct), body);
+    assert!(matches!(
+        object::object_key(
+            &meta2,
+            KeySource::Kms(&kms),
+            bucket,
+            object,
+            UnsealOptions::new()
+        ),
+        Err(object::ObjectError::WrongKeySource { .. })
+    ));
+
+    // SSE-S3 and SSE-KMS, then rotation of the KMS key through a keyring.
+    for dom in [Domain::SseS3, Domain::SseKms] {
+        let put = match dom {
+            Domain::SseS3 => {
+                object::put_sse_s3(&kms, bucket, object, PutRandom::generate().unwrap()).unwrap()
+            }
+            _ => {
+                let ctx: Context = [("app", "gallery")].into_iter().collect();
+                object::put_sse_kms(
+                    &kms,
+                    "key-1",
+                    Some(ctx),
+                    bucket,
+                    object,
+                    PutRandom::generate().unwrap(),
+                )
+                .unwrap()
+            }
+        };
+        let ct = seal_body(&put.object_key);
+        let meta = decode(&put.metadata.to_minio());
+        let oek = object::object_key(
+            &meta,
+            KeySource::Kms(&kms),
+            bucket,
+            object,
+            UnsealOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(open_body(&oek, &ct), body);
+        // The data key is bound to bucket/object through the KMS context too.
+        assert!(
+            object::object_key(
+                &meta,
+                KeySource::Kms(&kms),
+                bucket,
+                "other",
+                UnsealOptions::new()
+            )
+            .is_err()
+        );
+
+        let new_kms = StaticKms::new("key-2", WrappingKey::new([10; 32]));
+        let ring = s3crypt::kms::Keyring::new(new_kms)
+            .with_old(StaticKms::new("key-1", WrappingKey::new([9; 32])));
+        let rotated = object::rotate_kms(
+            &meta,
+            &ring,
+            Some("key-2"),
+            bucket,
+            object,
+            PutRandom::generate().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(rotated.data_key.as_ref().unwrap().key_id, "key-2");
+        let meta2 = decode(&rotated.to_minio());
+        let only_new = StaticKms::new("key-2", WrappingKey::new([10; 32]));
+        let oek2 = object::object_key(
+            &meta2,
+            KeySource::Kms(&only_new),
+            bucket,
+            object,
+            UnsealOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(open_body(&oek2, &ct), body);
+        assert!(
+            object::object_key(
+                &meta2,
+                KeySource::Kms(&kms),
+                bucket,
+                object,
+                UnsealOptions::new()
+            )
+            .is_err()
+        );
+        assert_eq!(only_new.default_key_id(), "key-2");
+    }
+}
