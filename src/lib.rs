@@ -19,6 +19,11 @@ pub mod sse;
 pub mod __private {
     use crate::backend::{Aead, Algorithm};
 
+    /// HMAC-SHA-256 over the concatenation of `parts` (the sealing bench's baseline).
+    pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        crate::kdf::hmac_sha256(key, parts)
+    }
+
     /// The active backend's name (`rustcrypto` or `aws-lc-rs`).
     pub const BACKEND: &str = crate::backend::NAME;
 
