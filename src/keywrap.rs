@@ -132,6 +132,34 @@ fn room(out: &[u8], needed: usize) -> Result<(), WrapError> {
     Ok(())
 }
 
+/// The unwrap of KW and KWP: no AAD, a multiple of 8 bytes of at least `min` (`rule` says
+/// so in the error), output room,
+/// then `f`; a failed integrity check leaves the output zeroed.
+fn unwrap_semiblocks(
+    algorithm: WrapAlgorithm,
+    min: usize,
+    rule: &'static str,
+    wrapped: &[u8],
+    aad: &[u8],
+    out: &mut [u8],
+    f: impl FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+) -> Result<usize, WrapError> {
+    no_aad(algorithm, aad)?;
+    if wrapped.len() < min || wrapped.len() % 8 != 0 {
+        return Err(WrapError::InvalidLength {
+            algorithm,
+            len: wrapped.len(),
+            expected: rule,
+        });
+    }
+    let n = wrapped.len() - 8;
+    room(out, n)?;
+    f(wrapped, &mut out[..n]).ok_or_else(|| {
+        out[..n].zeroize();
+        WrapError::Integrity(algorithm)
+    })
+}
+
 /// AES-256 Key Wrap (RFC 3394). Keys of 16 bytes or more, in multiples of 8 (NIST SP
 /// 800-38F; RFC 3394's one-block form for 8-byte keys is refused).
 pub struct AesKw(KwAes256);
@@ -199,23 +227,15 @@ impl KeyWrap for AesKw {
     }
 
     fn unwrap(&self, wrapped: &[u8], aad: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-        no_aad(WrapAlgorithm::AesKw, aad)?;
-        if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
-            return Err(WrapError::InvalidLength {
-                algorithm: WrapAlgorithm::AesKw,
-                len: wrapped.len(),
-                expected: "a multiple of 8 bytes, at least 24",
-            });
-        }
-        let n = wrapped.len() - 8;
-        room(out, n)?;
-        match self.0.unwrap_key(wrapped, &mut out[..n]) {
-            Ok(k) => Ok(k.len()),
-            Err(_) => {
-                out[..n].zeroize();
-                Err(WrapError::Integrity(WrapAlgorithm::AesKw))
-            }
-        }
+        unwrap_semiblocks(
+            WrapAlgorithm::AesKw,
+            24,
+            "a multiple of 8 bytes, at least 24",
+            wrapped,
+            aad,
+            out,
+            |w, o| self.0.unwrap_key(w, o).map(<[u8]>::len).ok(),
+        )
     }
 }
 
@@ -285,23 +305,15 @@ impl KeyWrap for AesKwp {
     }
 
     fn unwrap(&self, wrapped: &[u8], aad: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-        no_aad(WrapAlgorithm::AesKwp, aad)?;
-        if wrapped.len() < 16 || wrapped.len() % 8 != 0 {
-            return Err(WrapError::InvalidLength {
-                algorithm: WrapAlgorithm::AesKwp,
-                len: wrapped.len(),
-                expected: "a multiple of 8 bytes, at least 16",
-            });
-        }
-        let n = wrapped.len() - 8;
-        room(out, n)?;
-        match self.0.unwrap_key(wrapped, &mut out[..n]) {
-            Ok(k) => Ok(k.len()),
-            Err(_) => {
-                out[..n].zeroize();
-                Err(WrapError::Integrity(WrapAlgorithm::AesKwp))
-            }
-        }
+        unwrap_semiblocks(
+            WrapAlgorithm::AesKwp,
+            16,
+            "a multiple of 8 bytes, at least 16",
+            wrapped,
+            aad,
+            out,
+            |w, o| self.0.unwrap_key(w, o).map(<[u8]>::len).ok(),
+        )
     }
 }
 
