@@ -115,7 +115,13 @@ impl<R: Read> DecryptReader<R> {
             return Err(io_err(DareError::Poisoned));
         }
         let r = self.fill_inner();
-        self.failed = r.is_err();
+        if r.is_err() {
+            // Never data after an error: drop what this chunk authenticated before it.
+            self.failed = true;
+            self.out.zeroize();
+            self.out.clear();
+            self.pos_in_out = 0;
+        }
         r
     }
 

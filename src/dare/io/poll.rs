@@ -160,8 +160,12 @@ impl DecryptState {
                 dec.update(&self.input[..n], &mut self.out)
             };
             if let Err(e) = r {
-                // Every later read fails too: an error is never followed by a clean end.
+                // Every later read fails too: an error is never followed by a clean end or
+                // by more data (what this chunk authenticated before the error is dropped).
                 self.failed = true;
+                self.out.zeroize();
+                self.out.clear();
+                self.pos = 0;
                 return Poll::Ready(Err(io_err(e)));
             }
         }
@@ -171,3 +175,72 @@ impl DecryptState {
         Poll::Ready(Ok(n))
     }
 }
+
+/// The adapter types both async modules share: the structs, their constructors and `Debug`.
+/// Each module then implements its runtime's traits; `$close` names the call that writes the
+/// final package (`poll_close` or `poll_shutdown`).
+macro_rules! adapter_types {
+    ($write:path, $read:path, $close:literal) => {
+        #[doc = concat!("Encrypts everything written to it into DARE 2.0 packages written to `inner`. `", $close, "` writes the final package and closes `inner`; a stream not closed is truncated, which decryption rejects.")]
+        pub struct EncryptWriter<W> {
+            inner: W,
+            state: $crate::dare::io::poll::EncryptState,
+        }
+
+        impl<W> core::fmt::Debug for EncryptWriter<W> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct("EncryptWriter").finish_non_exhaustive()
+            }
+        }
+
+        impl<W: $write + Unpin> EncryptWriter<W> {
+            /// A writer for `key`, `suite` and the stream's fresh random `nonce`.
+            pub fn new(
+                inner: W,
+                key: &$crate::keys::ObjectKey,
+                suite: $crate::dare::CipherSuite,
+                nonce: [u8; 12],
+            ) -> Self {
+                Self {
+                    inner,
+                    state: $crate::dare::io::poll::EncryptState::new(key, suite, nonce),
+                }
+            }
+
+            #[doc = concat!("The inner writer (after `", $close, "`, it holds the whole stream).")]
+            pub fn into_inner(self) -> W {
+                self.inner
+            }
+        }
+
+        /// Decrypts a DARE 2.0 stream read from `inner`, returning plaintext only from
+        /// authenticated packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated
+        /// stream) ends it.
+        pub struct DecryptReader<R> {
+            inner: R,
+            state: $crate::dare::io::poll::DecryptState,
+        }
+
+        impl<R> core::fmt::Debug for DecryptReader<R> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct("DecryptReader").finish_non_exhaustive()
+            }
+        }
+
+        impl<R: $read + Unpin> DecryptReader<R> {
+            /// Reads a whole DARE 2.0 stream from `inner`.
+            pub fn new(inner: R, key: &$crate::keys::ObjectKey) -> Self {
+                Self {
+                    inner,
+                    state: $crate::dare::io::poll::DecryptState::new(key),
+                }
+            }
+
+            /// The inner reader.
+            pub fn into_inner(self) -> R {
+                self.inner
+            }
+        }
+    };
+}
+pub(super) use adapter_types;

@@ -33,38 +33,7 @@ use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::poll::{DecryptState, EncryptState};
-use crate::dare::CipherSuite;
-use crate::keys::ObjectKey;
-
-/// Encrypts everything written to it into DARE 2.0 packages written to `inner`.
-/// `poll_shutdown` writes the final package and shuts `inner` down; a stream not shut down
-/// is truncated, which decryption rejects.
-pub struct EncryptWriter<W> {
-    inner: W,
-    state: EncryptState,
-}
-
-impl<W> core::fmt::Debug for EncryptWriter<W> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("EncryptWriter").finish_non_exhaustive()
-    }
-}
-
-impl<W: AsyncWrite + Unpin> EncryptWriter<W> {
-    /// A writer for `key`, `suite` and the stream's fresh random `nonce`.
-    pub fn new(inner: W, key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
-        Self {
-            inner,
-            state: EncryptState::new(key, suite, nonce),
-        }
-    }
-
-    /// The inner writer (after `poll_shutdown`, it holds the whole stream).
-    pub fn into_inner(self) -> W {
-        self.inner
-    }
-}
+super::poll::adapter_types!(AsyncWrite, AsyncRead, "poll_shutdown");
 
 impl<W: AsyncWrite + Unpin> AsyncWrite for EncryptWriter<W> {
     fn poll_write(
@@ -100,35 +69,6 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for EncryptWriter<W> {
             Poll::Ready(Ok(())) => Pin::new(inner).poll_shutdown(cx),
             other => other,
         }
-    }
-}
-
-/// Decrypts a DARE 2.0 stream read from `inner`, returning plaintext only from
-/// authenticated packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated
-/// stream) ends it.
-pub struct DecryptReader<R> {
-    inner: R,
-    state: DecryptState,
-}
-
-impl<R> core::fmt::Debug for DecryptReader<R> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("DecryptReader").finish_non_exhaustive()
-    }
-}
-
-impl<R: AsyncRead + Unpin> DecryptReader<R> {
-    /// Reads a whole DARE 2.0 stream from `inner`.
-    pub fn new(inner: R, key: &ObjectKey) -> Self {
-        Self {
-            inner,
-            state: DecryptState::new(key),
-        }
-    }
-
-    /// The inner reader.
-    pub fn into_inner(self) -> R {
-        self.inner
     }
 }
 
