@@ -32,44 +32,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-super::poll::adapter_types!(AsyncWrite, AsyncRead, "poll_close");
-
-impl<W: AsyncWrite + Unpin> AsyncWrite for EncryptWriter<W> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        this.state
-            .poll_write(cx, data, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        match this
-            .state
-            .poll_flush(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-        {
-            Poll::Ready(Ok(())) => Pin::new(inner).poll_flush(cx),
-            other => other,
-        }
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        match this
-            .state
-            .poll_finish(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-        {
-            Poll::Ready(Ok(())) => Pin::new(inner).poll_close(cx),
-            other => other,
-        }
-    }
-}
+super::poll::adapter_types!(AsyncWrite, AsyncRead, poll_close);
 
 impl<R: AsyncRead + Unpin> AsyncRead for DecryptReader<R> {
     fn poll_read(

@@ -176,12 +176,12 @@ impl DecryptState {
     }
 }
 
-/// The adapter types both async modules share: the structs, their constructors and `Debug`.
-/// Each module then implements its runtime's traits; `$close` names the call that writes the
-/// final package (`poll_close` or `poll_shutdown`).
+/// The adapter types both async modules share: the structs, their constructors, `Debug` and
+/// the writer's trait (the same three methods in both runtimes; `$close` is `poll_close` or
+/// `poll_shutdown`). Each module implements its reader trait itself (the signatures differ).
 macro_rules! adapter_types {
-    ($write:path, $read:path, $close:literal) => {
-        #[doc = concat!("Encrypts everything written to it into DARE 2.0 packages written to `inner`. `", $close, "` writes the final package and closes `inner`; a stream not closed is truncated, which decryption rejects.")]
+    ($write:ident, $read:ident, $close:ident) => {
+        #[doc = concat!("Encrypts everything written to it into DARE 2.0 packages written to `inner`. `", stringify!($close), "` writes the final package and closes `inner`; a stream not closed is truncated, which decryption rejects.")]
         pub struct EncryptWriter<W> {
             inner: W,
             state: $crate::dare::io::poll::EncryptState,
@@ -207,9 +207,51 @@ macro_rules! adapter_types {
                 }
             }
 
-            #[doc = concat!("The inner writer (after `", $close, "`, it holds the whole stream).")]
+            #[doc = concat!("The inner writer (after `", stringify!($close), "`, it holds the whole stream).")]
             pub fn into_inner(self) -> W {
                 self.inner
+            }
+        }
+
+        impl<W: $write + Unpin> $write for EncryptWriter<W> {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                data: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let this = self.get_mut();
+                let inner = &mut this.inner;
+                this.state.poll_write(cx, data, |cx, b| {
+                    std::pin::Pin::new(&mut *inner).poll_write(cx, b)
+                })
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let this = self.get_mut();
+                let inner = &mut this.inner;
+                match this.state.poll_flush(cx, |cx, b| {
+                    std::pin::Pin::new(&mut *inner).poll_write(cx, b)
+                }) {
+                    std::task::Poll::Ready(Ok(())) => std::pin::Pin::new(inner).poll_flush(cx),
+                    other => other,
+                }
+            }
+
+            fn $close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let this = self.get_mut();
+                let inner = &mut this.inner;
+                match this.state.poll_finish(cx, |cx, b| {
+                    std::pin::Pin::new(&mut *inner).poll_write(cx, b)
+                }) {
+                    std::task::Poll::Ready(Ok(())) => std::pin::Pin::new(inner).$close(cx),
+                    other => other,
+                }
             }
         }
 

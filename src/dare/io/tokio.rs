@@ -33,44 +33,7 @@ use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-super::poll::adapter_types!(AsyncWrite, AsyncRead, "poll_shutdown");
-
-impl<W: AsyncWrite + Unpin> AsyncWrite for EncryptWriter<W> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        this.state
-            .poll_write(cx, data, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        match this
-            .state
-            .poll_flush(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-        {
-            Poll::Ready(Ok(())) => Pin::new(inner).poll_flush(cx),
-            other => other,
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let inner = &mut this.inner;
-        match this
-            .state
-            .poll_finish(cx, |cx, b| Pin::new(&mut *inner).poll_write(cx, b))
-        {
-            Poll::Ready(Ok(())) => Pin::new(inner).poll_shutdown(cx),
-            other => other,
-        }
-    }
-}
+super::poll::adapter_types!(AsyncWrite, AsyncRead, poll_shutdown);
 
 impl<R: AsyncRead + Unpin> AsyncRead for DecryptReader<R> {
     fn poll_read(
