@@ -55,6 +55,15 @@ macro_rules! secret_key {
                 Ok(Self(arr))
             }
 
+            /// Takes the key out of `bytes` and wipes them (for keys computed into a
+            /// stack buffer).
+            #[allow(dead_code)] // not every key type is computed into a buffer
+            pub(crate) fn take(bytes: &mut [u8; 32]) -> Self {
+                let key = Self(*bytes);
+                bytes.zeroize();
+                key
+            }
+
             /// The raw key bytes. Handle with care: do not log, store or copy them.
             pub fn expose_secret(&self) -> &[u8; 32] {
                 &self.0

@@ -201,9 +201,7 @@ impl KeyProvider for StaticKms {
         let mut dek = [0u8; 32];
         getrandom::fill(&mut random).map_err(|_| KmsError::Random)?;
         getrandom::fill(&mut dek).map_err(|_| KmsError::Random)?;
-        let plaintext = DataKey::new(dek);
-        zeroize::Zeroize::zeroize(&mut dek);
-        self.generate_key_with(key_id, context, &random, plaintext)
+        self.generate_key_with(key_id, context, &random, DataKey::take(&mut dek))
     }
 
     fn decrypt_key(
@@ -233,9 +231,7 @@ impl KeyProvider for StaticKms {
         self.aead(iv)
             .open(nonce, &context.marshal(), &sealed[..32], &mut out, &tag)
             .map_err(|_| KmsError::DecryptionFailed)?;
-        let key = DataKey::new(out);
-        zeroize::Zeroize::zeroize(&mut out);
-        Ok(key)
+        Ok(DataKey::take(&mut out))
     }
 }
 

@@ -12,10 +12,10 @@ use crate::keys::ObjectKey;
 /// `HMAC-SHA256(OEK, u32le(part_number))`: the key of one part (the S3 part number, 1 to
 /// 10000, not its index).
 pub fn part_key(oek: &ObjectKey, part_number: u32) -> ObjectKey {
-    let mut k = hmac_sha256(oek.expose_secret(), &[&part_number.to_le_bytes()]);
-    let key = ObjectKey::new(k);
-    zeroize::Zeroize::zeroize(&mut k);
-    key
+    ObjectKey::take(&mut hmac_sha256(
+        oek.expose_secret(),
+        &[&part_number.to_le_bytes()],
+    ))
 }
 
 /// MinIO's stream nonce of a part: `SHA-256(upload id ‖ decimal(part number))[..12]`, no

@@ -123,13 +123,10 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], SealError> {
 /// 32 random bytes (MinIO `GenerateKey`, since 2024; older objects used SHA-256, which is
 /// invisible to decoders because only the sealed OEK is stored).
 pub fn generate_object_key_with(ext: &impl ExternalKey, random: &[u8; 32]) -> ObjectKey {
-    let mut k = hmac_sha256(
+    ObjectKey::take(&mut hmac_sha256(
         ext.external_key_bytes(),
         &[b"object-encryption-key generation", random],
-    );
-    let key = ObjectKey::new(k);
-    k.zeroize();
-    key
+    ))
 }
 
 /// [`generate_object_key_with`] with 32 bytes from the OS.
@@ -155,7 +152,7 @@ pub fn sealing_key(
     object: &str,
 ) -> ObjectKey {
     let path = super::path_join(bucket, object);
-    let mut k = hmac_sha256(
+    ObjectKey::take(&mut hmac_sha256(
         ext.external_key_bytes(),
         &[
             iv,
@@ -163,18 +160,12 @@ pub fn sealing_key(
             SEAL_ALGORITHM.as_bytes(),
             path.as_bytes(),
         ],
-    );
-    let key = ObjectKey::new(k);
-    k.zeroize();
-    key
+    ))
 }
 
 /// The legacy `DARE-SHA256` sealing key: `SHA-256(EK ‖ IV)`.
 pub fn legacy_sealing_key(ext: &impl ExternalKey, iv: &[u8; IV_LEN]) -> ObjectKey {
-    let mut k = sha256(&[ext.external_key_bytes(), iv]);
-    let key = ObjectKey::new(k);
-    k.zeroize();
-    key
+    ObjectKey::take(&mut sha256(&[ext.external_key_bytes(), iv]))
 }
 
 /// A sealed object key as stored: the 64-byte DARE package, the IV and the algorithm. None
@@ -348,8 +339,5 @@ pub fn open_derived(oek: &ObjectKey, label: &[u8], sealed: &[u8]) -> Result<Vec<
 
 /// `HMAC-SHA256(oek, label)`: the key of an OEK-derived blob.
 pub fn derived_key(oek: &ObjectKey, label: &[u8]) -> ObjectKey {
-    let mut k = hmac_sha256(oek.expose_secret(), &[label]);
-    let key = ObjectKey::new(k);
-    k.zeroize();
-    key
+    ObjectKey::take(&mut hmac_sha256(oek.expose_secret(), &[label]))
 }
