@@ -132,6 +132,42 @@ fn room(out: &[u8], needed: usize) -> Result<(), WrapError> {
     Ok(())
 }
 
+/// The typed forms of every algorithm: a 32-byte key into its `W`-byte wrapped form.
+fn wrap32<const W: usize>(
+    w: &impl KeyWrap,
+    key: &DataKey,
+    aad: &[u8],
+) -> Result<[u8; W], WrapError> {
+    let mut out = [0u8; W];
+    let n = w.wrap(key.expose_secret(), aad, &mut out)?;
+    debug_assert_eq!(n, W);
+    Ok(out)
+}
+
+/// ... and back; a wrapped key that does not hold exactly 32 bytes is an error.
+fn unwrap32<const W: usize>(
+    w: &impl KeyWrap,
+    wrapped: &[u8; W],
+    aad: &[u8],
+) -> Result<DataKey, WrapError> {
+    let mut out = [0u8; W];
+    let key = match w.unwrap(wrapped, aad, &mut out) {
+        Ok(32) => {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&out[..32]);
+            Ok(DataKey::take(&mut k))
+        }
+        Ok(len) => Err(WrapError::InvalidLength {
+            algorithm: w.algorithm(),
+            len,
+            expected: "a 32-byte key",
+        }),
+        Err(e) => Err(e),
+    };
+    out.zeroize();
+    key
+}
+
 /// The unwrap of KW and KWP: no AAD, a multiple of 8 bytes of at least `min` (`rule` says
 /// so in the error), output room,
 /// then `f`; a failed integrity check leaves the output zeroed.
@@ -180,20 +216,13 @@ impl AesKw {
 
     /// Wraps a 32-byte key into its 40-byte wrapped form.
     pub fn wrap_key32(&self, key: &DataKey) -> [u8; 40] {
-        let mut out = [0u8; 40];
-        // 32 is a valid KW length and the buffer is exact, so this cannot fail.
-        let r = self.wrap(key.expose_secret(), b"", &mut out);
-        debug_assert_eq!(r, Ok(40));
-        out
+        // 32 is a valid KW length and the array is exact, so this cannot fail.
+        wrap32(self, key, b"").unwrap_or_else(|_| unreachable!("KW wraps 32 bytes into 40"))
     }
 
     /// Unwraps a 40-byte wrapped key.
     pub fn unwrap_key32(&self, wrapped: &[u8; 40]) -> Result<DataKey, WrapError> {
-        let mut out = [0u8; 40];
-        let r = self.unwrap(wrapped, b"", &mut out);
-        let key = r.map(|_| DataKey::from_slice(&out[..32]));
-        out.zeroize();
-        key?.map_err(|_| WrapError::Integrity(WrapAlgorithm::AesKw))
+        unwrap32(self, wrapped, b"")
     }
 }
 
@@ -256,27 +285,13 @@ impl AesKwp {
 
     /// Wraps a 32-byte key into its 40-byte wrapped form.
     pub fn wrap_key32(&self, key: &DataKey) -> [u8; 40] {
-        let mut out = [0u8; 40];
-        let r = self.wrap(key.expose_secret(), b"", &mut out);
-        debug_assert_eq!(r, Ok(40));
-        out
+        // 32 bytes pad to nothing: 40 wrapped bytes, so this cannot fail.
+        wrap32(self, key, b"").unwrap_or_else(|_| unreachable!("KWP wraps 32 bytes into 40"))
     }
 
     /// Unwraps a 40-byte wrapped key that must hold a 32-byte key.
     pub fn unwrap_key32(&self, wrapped: &[u8; 40]) -> Result<DataKey, WrapError> {
-        let mut out = [0u8; 40];
-        let r = self.unwrap(wrapped, b"", &mut out);
-        let key = match r {
-            Ok(32) => Ok(DataKey::from_slice(&out[..32])),
-            Ok(len) => Err(WrapError::InvalidLength {
-                algorithm: WrapAlgorithm::AesKwp,
-                len,
-                expected: "a 32-byte key",
-            }),
-            Err(e) => Err(e),
-        };
-        out.zeroize();
-        key?.map_err(|_| WrapError::Integrity(WrapAlgorithm::AesKwp))
+        unwrap32(self, wrapped, b"")
     }
 }
 
@@ -371,18 +386,12 @@ impl AesGcmWrap {
 
     /// Wraps a 32-byte key with a fresh random IV into its 60-byte form.
     pub fn wrap_key32(&self, key: &DataKey, aad: &[u8]) -> Result<[u8; 60], WrapError> {
-        let mut out = [0u8; 60];
-        self.wrap(key.expose_secret(), aad, &mut out)?;
-        Ok(out)
+        wrap32(self, key, aad)
     }
 
     /// Unwraps a 60-byte wrapped 32-byte key.
     pub fn unwrap_key32(&self, wrapped: &[u8; 60], aad: &[u8]) -> Result<DataKey, WrapError> {
-        let mut out = [0u8; 32];
-        self.unwrap(wrapped, aad, &mut out)?;
-        let key = DataKey::new(out);
-        out.zeroize();
-        Ok(key)
+        unwrap32(self, wrapped, aad)
     }
 }
 
