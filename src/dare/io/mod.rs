@@ -1,21 +1,22 @@
-//! I/O adapters over the sans-IO [`Encryptor`] and [`Decryptor`]: `std::io` here,
+//! I/O adapters over the sans-IO [`Encryptor`](super::Encryptor) and [`Decryptor`](super::Decryptor): `std::io` here,
 //! `futures-io` in [`futures`] (feature `futures-io`) and tokio in [`tokio`] (feature
 //! `tokio`). All of them return plaintext only from authenticated packages, and after an
 //! error every later read fails too (never a clean end of a stream that was cut or forged).
 
 #[cfg(feature = "futures-io")]
 pub mod futures;
-#[cfg(any(feature = "futures-io", feature = "tokio"))]
 mod poll;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::task::{Context, Poll, Waker};
 
 use zeroize::Zeroize;
 
+use self::poll::{DecryptState, EncryptState};
 use super::range::{decrypted_size, package_range};
-use super::{CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor, MAX_PACKAGE};
+use super::{CipherSuite, DareError};
 use crate::keys::ObjectKey;
 
 fn io_err(e: DareError) -> io::Error {
@@ -31,8 +32,25 @@ fn io_err(e: DareError) -> io::Error {
 /// without it leaves a truncated stream, which decryption rejects).
 pub struct EncryptWriter<W: Write> {
     inner: W,
-    enc: Option<Encryptor>,
-    buf: Vec<u8>,
+    state: EncryptState,
+}
+
+/// Drives the shared poll state with a blocking call, which never returns `Pending`.
+fn blocking<T>(f: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>) -> io::Result<T> {
+    match f(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
+}
+
+/// One blocking write, retried when interrupted (as `write_all` does).
+fn write_once(w: &mut impl Write, b: &[u8]) -> Poll<io::Result<usize>> {
+    loop {
+        match w.write(b) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return Poll::Ready(r),
+        }
+    }
 }
 
 impl<W: Write> EncryptWriter<W> {
@@ -40,18 +58,14 @@ impl<W: Write> EncryptWriter<W> {
     pub fn new(inner: W, key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
         Self {
             inner,
-            enc: Some(Encryptor::new(key, suite, nonce, 0)),
-            buf: Vec::with_capacity(2 * MAX_PACKAGE),
+            state: EncryptState::new(key, suite, nonce),
         }
     }
 
     /// Writes the final package, flushes, and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
-        if let Some(enc) = self.enc.take() {
-            enc.finish(&mut self.buf).map_err(io_err)?;
-            self.inner.write_all(&self.buf)?;
-            self.buf.clear();
-        }
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_finish(cx, |_, b| write_once(inner, b)))?;
         self.inner.flush()?;
         Ok(self.inner)
     }
@@ -59,34 +73,25 @@ impl<W: Write> EncryptWriter<W> {
 
 impl<W: Write> Write for EncryptWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let enc = self
-            .enc
-            .as_mut()
-            .ok_or_else(|| io::Error::other("EncryptWriter already finished"))?;
-        enc.update(data, &mut self.buf).map_err(io_err)?;
-        self.inner.write_all(&self.buf)?;
-        self.buf.clear();
-        Ok(data.len())
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_write(cx, data, |_, b| write_once(inner, b)))
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_flush(cx, |_, b| write_once(inner, b)))?;
         self.inner.flush()
     }
 }
 
 /// Decrypts a DARE stream read from `inner`. Returns plaintext only from authenticated
-/// packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated stream) ends it.
-/// Over `Read + Seek`, [`DecryptReader::new_seekable`] gives a reader that seeks in the
-/// plaintext.
+/// packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated stream) ends it, and
+/// every later read fails too. Over `Read + Seek`, [`DecryptReader::new_seekable`] gives a
+/// reader that seeks in the plaintext.
 pub struct DecryptReader<R> {
     inner: R,
     key: ObjectKey,
-    dec: Option<Decryptor>,
-    out: Vec<u8>,
-    pos_in_out: usize,
-    input: Vec<u8>,
-    done: bool,
-    failed: bool,
+    state: DecryptState,
     /// Plaintext position and size, for seeking.
     position: u64,
     size: Option<u64>,
@@ -98,65 +103,26 @@ impl<R: Read> DecryptReader<R> {
         Self {
             inner,
             key: key.duplicate(),
-            dec: Some(Decryptor::new(key, 0)),
-            out: Vec::with_capacity(MAX_PACKAGE),
-            pos_in_out: 0,
-            input: vec![0; MAX_PACKAGE],
-            done: false,
-            failed: false,
+            state: DecryptState::new(key),
             position: 0,
             size: None,
         }
-    }
-
-    fn fill(&mut self) -> io::Result<()> {
-        if self.failed {
-            // An error is never followed by a clean end of stream.
-            return Err(io_err(DareError::Poisoned));
-        }
-        let r = self.fill_inner();
-        if r.is_err() {
-            // Never data after an error: drop what this chunk authenticated before it.
-            self.failed = true;
-            self.out.zeroize();
-            self.out.clear();
-            self.pos_in_out = 0;
-        }
-        r
-    }
-
-    fn fill_inner(&mut self) -> io::Result<()> {
-        self.out.zeroize();
-        self.out.clear();
-        self.pos_in_out = 0;
-        while self.out.is_empty() && !self.done {
-            let n = self.inner.read(&mut self.input)?;
-            let dec = self
-                .dec
-                .as_mut()
-                .ok_or_else(|| io::Error::other("poisoned"))?;
-            if n == 0 {
-                self.done = true;
-                if let Some(d) = self.dec.take() {
-                    d.finish().map_err(io_err)?;
-                }
-            } else {
-                dec.update(&self.input[..n], &mut self.out)
-                    .map_err(io_err)?;
-            }
-        }
-        Ok(())
     }
 }
 
 impl<R: Read> Read for DecryptReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos_in_out == self.out.len() {
-            self.fill()?;
-        }
-        let n = (self.out.len() - self.pos_in_out).min(buf.len());
-        buf[..n].copy_from_slice(&self.out[self.pos_in_out..self.pos_in_out + n]);
-        self.pos_in_out += n;
+        let inner = &mut self.inner;
+        let n = blocking(|cx| {
+            self.state.poll_read(cx, buf, |_, b| {
+                loop {
+                    match inner.read(b) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        r => return Poll::Ready(r),
+                    }
+                }
+            })
+        })?;
         self.position += n as u64;
         Ok(n)
     }
@@ -194,31 +160,20 @@ impl<R: Read + Seek> Seek for DecryptReader<R> {
         let clamped = target.min(size);
         let r = package_range(size, clamped, size - clamped).map_err(io_err)?;
         self.inner.seek(SeekFrom::Start(r.encrypted_offset))?;
-        self.dec = Some(Decryptor::with_options(
-            &self.key,
-            r.sequence_number,
-            DecryptOptions::new(),
-        ));
-        self.done = false;
-        self.failed = false;
-        self.out.zeroize();
-        self.out.clear();
-        self.pos_in_out = 0;
+        self.state.restart(&self.key, r.sequence_number);
         self.position = clamped - r.skip;
         // Drop the bytes of the first package that lie before the target.
+        let mut scratch = [0u8; 4096];
         let mut skip = r.skip;
         while skip > 0 {
-            if self.pos_in_out == self.out.len() {
-                self.fill()?;
-                if self.out.is_empty() {
-                    break;
-                }
+            let want = (scratch.len() as u64).min(skip) as usize;
+            let n = self.read(&mut scratch[..want])?;
+            if n == 0 {
+                break;
             }
-            let n = ((self.out.len() - self.pos_in_out) as u64).min(skip) as usize;
-            self.pos_in_out += n;
-            self.position += n as u64;
             skip -= n as u64;
         }
+        scratch.zeroize();
         self.position = target;
         Ok(target)
     }

@@ -1,6 +1,7 @@
-//! The poll-based state shared by the `futures-io` and `tokio` adapters. Each adapter only
-//! says how to call its inner reader or writer; the buffering, the order of operations and
-//! the error mapping live here once.
+//! The poll-based state shared by the `std::io`, `futures-io` and `tokio` adapters. Each
+//! adapter only says how to call its inner reader or writer; the buffering, the order of
+//! operations, the error mapping and the rule that nothing but errors follows an error live
+//! here once.
 
 use std::io;
 use std::task::{Context, Poll};
@@ -8,7 +9,9 @@ use std::task::{Context, Poll};
 use zeroize::Zeroize;
 
 use super::io_err;
-use crate::dare::{CipherSuite, DareError, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD};
+use crate::dare::{
+    CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD,
+};
 use crate::keys::ObjectKey;
 
 /// Most plaintext one `poll_write` accepts, so the ciphertext held for the inner writer
@@ -128,6 +131,16 @@ impl DecryptState {
         }
     }
 
+    /// Starts over at package `seq` (after the caller moved its reader there), dropping
+    /// held plaintext and any earlier failure.
+    pub(super) fn restart(&mut self, key: &ObjectKey, seq: u32) {
+        self.dec = Some(Decryptor::with_options(key, seq, DecryptOptions::new()));
+        self.out.zeroize();
+        self.out.clear();
+        self.pos = 0;
+        self.failed = false;
+    }
+
     /// Copies plaintext to `buf`, reading and authenticating more through `read` when none
     /// is held. `Ok(0)` is the end of an authenticated stream.
     pub(super) fn poll_read(
@@ -176,6 +189,7 @@ impl DecryptState {
     }
 }
 
+#[cfg(any(feature = "futures-io", feature = "tokio"))]
 /// The adapter types both async modules share: the structs, their constructors, `Debug` and
 /// the writer's trait (the same three methods in both runtimes; `$close` is `poll_close` or
 /// `poll_shutdown`). Each module implements its reader trait itself (the signatures differ).
@@ -285,4 +299,5 @@ macro_rules! adapter_types {
         }
     };
 }
+#[cfg(any(feature = "futures-io", feature = "tokio"))]
 pub(super) use adapter_types;
