@@ -15,7 +15,7 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::process::ExitCode;
 
 use s3crypt::dare::io::{DecryptReader, EncryptWriter};
-use s3crypt::dare::{CipherSuite, DecryptOptions, Decryptor, range};
+use s3crypt::dare::{CipherSuite, DecryptOptions, range};
 use s3crypt::keys::ObjectKey;
 
 struct Args {
@@ -115,18 +115,13 @@ fn copy(mut r: impl Read, mut w: impl Write, total: u64) -> io::Result<u64> {
     Ok(done)
 }
 
-fn nonce() -> io::Result<[u8; 12]> {
-    let mut n = [0u8; 12];
-    File::open("/dev/urandom")?.read_exact(&mut n)?;
-    Ok(n)
-}
-
 fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut input = File::open(&a.input)?;
     let size = input.metadata()?.len();
     let output = BufWriter::new(File::create(&a.output)?);
     if a.mode == "encrypt" {
-        let mut w = EncryptWriter::new(output, &a.key, a.suite, nonce()?);
+        // The writer draws the stream's random nonce itself.
+        let mut w = EncryptWriter::new(output, &a.key, a.suite)?;
         copy(BufReader::new(input), &mut w, size)?;
         w.finish()?;
         return Ok(());
@@ -134,7 +129,11 @@ fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     let plain_size = range::decrypted_size(size)?;
     if a.offset.is_none() && a.length.is_none() {
         copy(
-            DecryptReader::new(BufReader::new(input), &a.key),
+            DecryptReader::new(
+                BufReader::new(input),
+                &a.key,
+                DecryptOptions::new().stored_size(size),
+            ),
             output,
             size,
         )?;
@@ -145,20 +144,14 @@ fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     let len = a.length.unwrap_or(plain_size - off).min(plain_size - off);
     let r = range::package_range(plain_size, off, len)?;
     input.seek(SeekFrom::Start(r.encrypted_offset))?;
-    let mut stored = vec![0u8; r.encrypted_length as usize];
-    input.read_exact(&mut stored)?;
-    let opts = if r.includes_final {
-        DecryptOptions::new()
-    } else {
-        DecryptOptions::new().slice()
-    };
-    let mut d = Decryptor::with_options(&a.key, r.sequence_number, opts);
-    let mut plain = Vec::with_capacity(stored.len());
-    d.update(&stored, &mut plain)?;
-    d.finish()?;
-    let mut output = output;
-    output.write_all(&plain[r.skip as usize..][..len as usize])?;
-    output.flush()?;
+    // Bound to the range: exactly `len` bytes come out, or an error (a file cut or damaged
+    // inside the range), never fewer bytes.
+    let reader =
+        DecryptReader::for_range(BufReader::new(input.take(r.encrypted_length)), &a.key, &r);
+    let n = copy(reader, output, r.encrypted_length)?;
+    if n != len {
+        return Err(format!("range decrypted to {n} bytes, expected {len}").into());
+    }
     Ok(())
 }
 

@@ -41,6 +41,29 @@ pub mod __private {
             Self(Aead::new(alg, key))
         }
 
+        /// Seal out of place (`output.len() == input.len()`), detached tag.
+        pub fn seal(
+            &self,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            input: &[u8],
+            output: &mut [u8],
+        ) -> Option<[u8; 16]> {
+            self.0.seal(nonce, aad, input, output).ok()
+        }
+
+        /// Open out of place (`output.len() == input.len()`); `output` is zeroed on failure.
+        pub fn open(
+            &self,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            input: &[u8],
+            output: &mut [u8],
+            tag: &[u8; 16],
+        ) -> bool {
+            self.0.open(nonce, aad, input, output, tag).is_ok()
+        }
+
         /// Seal in place, detached tag.
         pub fn seal_in_place(
             &self,

@@ -74,7 +74,7 @@ fn plaintext(len: usize) -> Vec<u8> {
 
 fn reference(key: &ObjectKey, pt: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut e = s3crypt::dare::Encryptor::new(key, CipherSuite::Aes256Gcm, [5; 12], 0);
+    let mut e = s3crypt::dare::Encryptor::with_nonce(key, CipherSuite::Aes256Gcm, [5; 12], 0);
     e.update(pt, &mut out).unwrap();
     e.finish(&mut out).unwrap();
     out
@@ -113,7 +113,7 @@ mod futures {
     }
 
     pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
-        let mut w = EncryptWriter::new(
+        let mut w = EncryptWriter::with_nonce(
             Flaky::new(Vec::new(), step),
             key,
             CipherSuite::Aes256Gcm,
@@ -137,7 +137,8 @@ mod futures {
         chunk: usize,
         step: usize,
     ) -> (Vec<u8>, io::Result<()>) {
-        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key);
+        let opts = s3crypt::dare::DecryptOptions::new().stored_size(ct.len() as u64);
+        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts);
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
         loop {
@@ -196,7 +197,7 @@ mod tokio_io {
     }
 
     pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
-        let mut w = EncryptWriter::new(
+        let mut w = EncryptWriter::with_nonce(
             Flaky::new(Vec::new(), step),
             key,
             CipherSuite::Aes256Gcm,
@@ -218,7 +219,8 @@ mod tokio_io {
         chunk: usize,
         step: usize,
     ) -> (Vec<u8>, io::Result<()>) {
-        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key);
+        let opts = s3crypt::dare::DecryptOptions::new().stored_size(ct.len() as u64);
+        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts);
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
         let read = |r: &mut DecryptReader<Flaky>, buf: &mut [u8]| {

@@ -163,14 +163,20 @@ fn put_get_rotate_all_three_types() {
     let body = b"hello encrypted world".to_vec();
     let seal_body = |oek: &ObjectKey| {
         let mut out = Vec::new();
-        let mut e = s3crypt::dare::Encryptor::new(oek, CipherSuite::preferred(), [4; 12], 0);
+        let mut e = s3crypt::dare::Encryptor::new(oek, CipherSuite::preferred()).unwrap();
         e.update(&body, &mut out).unwrap();
         e.finish(&mut out).unwrap();
         out
     };
     let open_body = |oek: &ObjectKey, ct: &[u8]| {
         let mut out = vec![0u8; ct.len()];
-        let n = s3crypt::dare::decrypt_buffer(oek, 0, Default::default(), ct, &mut out).unwrap();
+        let n = s3crypt::dare::decrypt_buffer(
+            oek,
+            s3crypt::dare::DecryptOptions::new().stored_size(ct.len() as u64),
+            ct,
+            &mut out,
+        )
+        .unwrap();
         out.truncate(n);
         out
     };

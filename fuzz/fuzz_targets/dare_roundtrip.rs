@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use s3crypt::dare::{self, CipherSuite, DecryptOptions, Decryptor, Encryptor, StreamCipher};
+use s3crypt::dare::{self, CipherSuite, DecryptOptions, Decryptor, Encryptor};
 use s3crypt::keys::ObjectKey;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let reps = usize::from(ctl[7] % 4) * 40 + 1;
     let pt: Vec<u8> = pt.iter().cycle().take(pt.len() * reps).copied().collect();
 
-    let mut e = Encryptor::new(&key, suite, nonce, seq);
+    let mut e = Encryptor::with_nonce(&key, suite, nonce, seq);
     let mut ct = Vec::new();
     for c in pt.chunks(in_chunk) {
         e.update(c, &mut ct).unwrap();
@@ -29,11 +29,12 @@ fuzz_target!(|data: &[u8]| {
     e.finish(&mut ct).unwrap();
 
     let mut whole = vec![0u8; ct.len()];
-    let n = dare::encrypt_buffer(&StreamCipher::new(&key, suite), &nonce, seq, &pt, &mut whole).unwrap();
+    let n = dare::encrypt_buffer_with_nonce(&key, suite, &nonce, seq, &pt, &mut whole).unwrap();
     assert_eq!(&whole[..n], &ct[..]);
     assert_eq!(ct.len() as u64, dare::range::encrypted_size(pt.len() as u64).unwrap());
 
-    let mut d = Decryptor::new(&key, seq);
+    let opts = DecryptOptions::new().start_sequence(seq).stored_size(ct.len() as u64);
+    let mut d = Decryptor::new(&key, opts);
     let mut back = Vec::new();
     for c in ct.chunks(out_chunk) {
         d.update(c, &mut back).unwrap();
@@ -42,6 +43,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(back, pt);
 
     let mut buf = vec![0u8; pt.len()];
-    let m = dare::decrypt_buffer(&key, seq, DecryptOptions::new(), &ct, &mut buf).unwrap();
+    let m = dare::decrypt_buffer(&key, opts, &ct, &mut buf).unwrap();
     assert_eq!(&buf[..m], &pt[..]);
 });

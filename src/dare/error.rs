@@ -73,6 +73,19 @@ pub enum DareError {
         /// The length given.
         len: usize,
     },
+    /// An empty input where the stored size was not stated: it may be an object that storage
+    /// answered with nothing.
+    #[error(
+        "empty input: the empty stream is accepted only with an expected stored size of 0 (DecryptOptions::stored_size)"
+    )]
+    EmptyStream,
+    /// A final package where the stream (or the range read) goes on: the stored bytes are not
+    /// the object the range was computed for.
+    #[error("unexpected final package: the stored object ends before the range or size given")]
+    UnexpectedFinal,
+    /// The OS random number generator failed (drawing a stream nonce).
+    #[error("the OS random number generator is unavailable")]
+    RandomUnavailable,
     /// The encryptor or decryptor failed earlier and cannot continue.
     #[error("the stream failed earlier and cannot continue")]
     Poisoned,

@@ -12,29 +12,41 @@
 //! - [`encrypt_buffer`] / [`decrypt_buffer`]: a whole stream between caller buffers, no
 //!   allocation (with feature `rayon`, `encrypt_buffer_parallel` / `decrypt_buffer_parallel`:
 //!   the same bytes, packages spread over rayon's pool);
-//! - [`Encryptor`] / [`Decryptor`]: sans-IO streams: feed bytes of any chunking, get packages
-//!   or authenticated plaintext;
+//! - [`decrypt_range`]: a plaintext range from exactly the stored bytes
+//!   [`range::package_range`] names;
+//! - [`Encryptor`] / [`Decryptor`]: sans-IO streams, mirror images: feed bytes of any
+//!   chunking, get packages or authenticated plaintext, into a `Vec` or a slice;
 //! - [`range`]: sizes and plaintext range → stored byte range;
-//! - [`io`]: `std::io` adapters.
+//! - [`io`]: `std::io` adapters (and `futures-io`, tokio behind features).
+//!
+//! The encrypting forms draw the stream nonce from the OS; the `*_with_nonce` forms exist
+//! for test vectors. Every decrypting form is bound to what it expects: give the stored size
+//! ([`DecryptOptions::stored_size`]) or the [`range::PackageRange`], and a short, long or
+//! empty answer from storage is an error, never fewer bytes.
 //!
 //! ```
-//! use s3crypt::dare::{self, CipherSuite, Decryptor, Encryptor};
+//! use s3crypt::dare::{self, CipherSuite, DecryptOptions, Decryptor, Encryptor};
 //! use s3crypt::keys::ObjectKey;
 //!
 //! let key = ObjectKey::new([7; 32]);
-//! let nonce = [9; 12]; // random per stream in real use
-//! let mut enc = Encryptor::new(&key, CipherSuite::Aes256Gcm, nonce, 0);
+//! let mut enc = Encryptor::new(&key, CipherSuite::Aes256Gcm)?; // draws the nonce
 //! let mut stored = Vec::new();
 //! enc.update(b"hello, ", &mut stored)?;
 //! enc.update(b"world", &mut stored)?;
 //! enc.finish(&mut stored)?;
 //! assert_eq!(stored.len() as u64, dare::range::encrypted_size(12)?);
 //!
-//! let mut dec = Decryptor::new(&key, 0);
+//! let opts = DecryptOptions::new().stored_size(stored.len() as u64);
+//! let mut dec = Decryptor::new(&key, opts);
 //! let mut plain = Vec::new();
 //! dec.update(&stored, &mut plain)?;
 //! dec.finish()?;
 //! assert_eq!(plain, b"hello, world");
+//!
+//! // An object storage answers with nothing is not the empty stream.
+//! let mut dec = Decryptor::new(&key, opts);
+//! dec.update(&[], &mut plain)?;
+//! assert!(dec.finish().is_err());
 //! # Ok::<(), s3crypt::dare::DareError>(())
 //! ```
 
@@ -47,8 +59,13 @@ mod stream;
 pub use error::DareError;
 pub use package::{OpenedPackage, StreamCipher};
 #[cfg(feature = "rayon")]
-pub use stream::par::{decrypt_buffer_parallel, encrypt_buffer_parallel};
-pub use stream::{DecryptOptions, Decryptor, Encryptor, decrypt_buffer, encrypt_buffer};
+pub use stream::par::{
+    decrypt_buffer_parallel, encrypt_buffer_parallel, encrypt_buffer_parallel_with_nonce,
+};
+pub use stream::{
+    DecryptOptions, Decryptor, Encryptor, decrypt_buffer, decrypt_range, encrypt_buffer,
+    encrypt_buffer_with_nonce,
+};
 
 /// Header length of a package.
 pub const HEADER_LEN: usize = 16;

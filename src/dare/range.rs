@@ -48,15 +48,29 @@ pub struct PackageRange {
     pub sequence_number: u32,
     /// Plaintext bytes to drop from the start of the decrypted packages.
     pub skip: u64,
-    /// Whether the bytes read end with the stream's final package (otherwise decrypt them
-    /// with [`DecryptOptions::slice`](super::DecryptOptions::slice)).
+    /// Whether the bytes read end with the stream's final package.
     pub includes_final: bool,
+}
+
+impl PackageRange {
+    /// The same range in a stream whose first package has sequence number `start_seq`
+    /// (written with [`Encryptor::with_nonce`](super::Encryptor::with_nonce)`(.., start_seq)`;
+    /// 0 for everything this crate and MinIO write).
+    pub fn starting_at(mut self, start_seq: u32) -> Result<Self, DareError> {
+        self.sequence_number = self
+            .sequence_number
+            .checked_add(start_seq)
+            .ok_or(DareError::TooManyPackages)?;
+        Ok(self)
+    }
 }
 
 /// Maps the plaintext range `[offset, offset + length)` of a single-part object of
 /// `object_size` plaintext bytes onto its stored packages, as MinIO's `GetDecryptedRange`
 /// does. The range must lie inside the object (resolve HTTP ranges first with
-/// [`crate::headers::range`]); an empty range maps to zero stored bytes.
+/// [`crate::headers::range`]); an empty range maps to zero stored bytes at a package
+/// boundary inside the object (skip 0). Decrypt the fetched bytes with
+/// [`decrypt_range`](super::decrypt_range) or [`Decryptor::for_range`](super::Decryptor::for_range).
 pub fn package_range(
     object_size: u64,
     offset: u64,
@@ -70,16 +84,24 @@ pub fn package_range(
     let first = offset / P;
     let sequence_number = u32::try_from(first).map_err(|_| DareError::TooManyPackages)?;
     let encrypted_offset = first * E;
-    let encrypted_end = if length == 0 {
-        encrypted_offset
-    } else {
-        ((end - 1) / P + 1).saturating_mul(E).min(stored)
-    };
+    if length == 0 {
+        // Nothing to read: no bytes, no skip, and an offset that never points past the data.
+        return Ok(PackageRange {
+            plaintext_offset: offset,
+            plaintext_length: 0,
+            encrypted_offset: encrypted_offset.min(stored),
+            encrypted_length: 0,
+            sequence_number,
+            skip: 0,
+            includes_final: false,
+        });
+    }
+    let encrypted_end = ((end - 1) / P + 1).saturating_mul(E).min(stored);
     Ok(PackageRange {
         plaintext_offset: offset,
         plaintext_length: length,
         encrypted_offset,
-        encrypted_length: encrypted_end.saturating_sub(encrypted_offset),
+        encrypted_length: encrypted_end - encrypted_offset,
         sequence_number,
         skip: offset % P,
         includes_final: encrypted_end == stored,

@@ -4,54 +4,115 @@
 use zeroize::Zeroize;
 
 use super::package::{nonce_eq, payload_len};
+use super::range::PackageRange;
 use super::{
     CipherSuite, DareError, HEADER_LEN, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher,
     VERSION_10, VERSION_20,
 };
 use crate::keys::ObjectKey;
 
-/// How a [`Decryptor`] (or [`decrypt_buffer`]) reads its input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// How a whole stream is read by a [`Decryptor`], [`decrypt_buffer`] or an
+/// [`io`](super::io) reader. (A plaintext range is read with [`decrypt_range`] or
+/// [`Decryptor::for_range`], which take their bounds from the
+/// [`PackageRange`](super::range::PackageRange).)
+///
+/// State the stored size whenever it is known ([`stored_size`](Self::stored_size)): it is
+/// what makes an object that storage answers cut at a package boundary — or empty — an error.
+/// Without it a DARE 2.0 stream still proves its own end with the final flag, except for the
+/// empty stream, which is then refused ([`DareError::EmptyStream`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DecryptOptions {
     legacy_v1: bool,
-    require_final: bool,
-}
-
-impl Default for DecryptOptions {
-    fn default() -> Self {
-        Self {
-            legacy_v1: false,
-            require_final: true,
-        }
-    }
+    start_seq: u32,
+    stored_size: Option<u64>,
 }
 
 impl DecryptOptions {
-    /// DARE 2.0 only; the stream must end with its final package.
+    /// DARE 2.0 only, packages numbered from 0, stored size unknown (an empty input is
+    /// refused).
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Also accept DARE 1.0 streams (version detected from the first byte). 1.0 has no final
-    /// flag: **a 1.0 stream cut at a package boundary decrypts without error** to a prefix of
-    /// the plaintext. Enable only to read old data.
+    /// flag: without [`stored_size`](Self::stored_size), **a 1.0 stream cut at a package
+    /// boundary decrypts without error** to a prefix of the plaintext. Enable only to read
+    /// old data.
     pub fn allow_legacy_v1(mut self) -> Self {
         self.legacy_v1 = true;
         self
     }
 
-    /// The input is a slice of a stream (a range read) that may stop before the stream's
-    /// final package. Order, nonces and tags are still checked for every package.
-    pub fn slice(mut self) -> Self {
-        self.require_final = false;
+    /// The sequence number of the stream's first package: the `start_seq` the stream was
+    /// encrypted with ([`Encryptor::with_nonce`]); 0 for everything this crate and MinIO write.
+    pub fn start_sequence(mut self, seq: u32) -> Self {
+        self.start_seq = seq;
         self
+    }
+
+    /// The stored size of the whole stream, as the storage layer recorded it: fewer bytes
+    /// ([`DareError::Truncated`]) or more ([`DareError::TrailingData`]) are an error, and 0
+    /// means the empty stream (the empty plaintext, which sio writes as 0 bytes).
+    pub fn stored_size(mut self, size: u64) -> Self {
+        self.stored_size = Some(size);
+        self
+    }
+
+    /// The start sequence number set.
+    pub fn start_seq(&self) -> u32 {
+        self.start_seq
+    }
+
+    /// The stored size set, if any.
+    pub fn expected_stored_size(&self) -> Option<u64> {
+        self.stored_size
+    }
+}
+
+/// What a read is bound to: the bytes it must consume and the plaintext it hands out.
+#[derive(Clone, Copy, Debug)]
+struct Bounds {
+    legacy_v1: bool,
+    /// Stored bytes the input must hold exactly.
+    stored: Option<u64>,
+    /// The input must end with the final package (a whole stream, or a range through the end).
+    require_final: bool,
+    /// The input must not hold the final package (a range that stops before the end).
+    forbid_final: bool,
+    /// Plaintext bytes to drop from the first package.
+    skip: u64,
+    /// Plaintext bytes to hand out in all (ranges).
+    take: Option<u64>,
+}
+
+impl Bounds {
+    fn whole(opts: DecryptOptions) -> Self {
+        Self {
+            legacy_v1: opts.legacy_v1,
+            stored: opts.stored_size,
+            require_final: true,
+            forbid_final: false,
+            skip: 0,
+            take: None,
+        }
+    }
+
+    fn range(r: &PackageRange) -> Self {
+        Self {
+            legacy_v1: false,
+            stored: Some(r.encrypted_length),
+            require_final: r.includes_final,
+            forbid_final: !r.includes_final,
+            skip: r.skip,
+            take: Some(r.plaintext_length),
+        }
     }
 }
 
 /// Per-stream checks shared by the streaming and the whole-buffer decryptors.
 struct State {
     key: ObjectKey,
-    opts: DecryptOptions,
+    bounds: Bounds,
     cipher: Option<StreamCipher>,
     version: u8,
     /// v2: the stream nonce (final flag cleared); v1: header bytes 4..16 with the sequence
@@ -63,10 +124,10 @@ struct State {
 }
 
 impl State {
-    fn new(key: &ObjectKey, start_seq: u32, opts: DecryptOptions) -> Self {
+    fn new(key: &ObjectKey, start_seq: u32, bounds: Bounds) -> Self {
         Self {
             key: key.duplicate(),
-            opts,
+            bounds,
             cipher: None,
             version: 0,
             nonce: [0; 12],
@@ -89,7 +150,7 @@ impl State {
         if !self.seen {
             match h[0] {
                 VERSION_20 => {}
-                VERSION_10 if self.opts.legacy_v1 => {}
+                VERSION_10 if self.bounds.legacy_v1 => {}
                 VERSION_10 => return Err(DareError::LegacyVersionNotAllowed),
                 found => return Err(DareError::UnsupportedVersion { found }),
             }
@@ -106,8 +167,12 @@ impl State {
         }
         let len = payload_len(h);
         if self.version == VERSION_20 {
-            if n[0] & 0x80 == 0 && len != MAX_PAYLOAD {
+            let is_final = n[0] & 0x80 != 0;
+            if !is_final && len != MAX_PAYLOAD {
                 return Err(DareError::InvalidPayloadSize);
+            }
+            if is_final && self.bounds.forbid_final {
+                return Err(DareError::UnexpectedFinal);
             }
             n[0] &= 0x7F;
         } else {
@@ -138,45 +203,54 @@ impl State {
         Ok(len)
     }
 
-    /// The length of the whole package at the start of `rest` (a buffer holding the rest of
-    /// the stream), after checking its header.
-    fn next_package(&mut self, rest: &[u8]) -> Result<usize, DareError> {
-        if rest.len() < HEADER_LEN {
-            return Err(if self.finished {
-                DareError::TrailingData
-            } else {
-                DareError::Truncated
-            });
+    /// Refuses input that would take the stream past its stated stored size.
+    fn check_fed(&self, fed: u64, more: usize) -> Result<(), DareError> {
+        match self.bounds.stored {
+            Some(s) if fed.saturating_add(more as u64) > s => Err(DareError::TrailingData),
+            _ => Ok(()),
         }
-        let need = self.header(&rest[..HEADER_LEN])?;
-        if rest.len() < need {
-            return Err(DareError::Truncated);
-        }
-        Ok(need)
     }
 
-    fn finish(&self, buffered: bool) -> Result<(), DareError> {
+    /// The end of input after `fed` bytes, `buffered` of them not yet a whole package.
+    fn finish(&self, fed: u64, buffered: bool) -> Result<(), DareError> {
         if buffered {
             return Err(DareError::Truncated);
         }
-        if self.version == VERSION_20 && self.seen && !self.finished && self.opts.require_final {
+        match self.bounds.stored {
+            Some(s) if fed < s => return Err(DareError::Truncated),
+            Some(_) => {}
+            None if !self.seen => return Err(DareError::EmptyStream),
+            None => {}
+        }
+        if self.version == VERSION_20 && self.seen && !self.finished && self.bounds.require_final {
             return Err(DareError::Truncated);
         }
         Ok(())
     }
 }
 
-/// A sans-IO DARE decryptor: feed ciphertext in chunks of any size with
-/// [`update`](Self::update), get the plaintext of each package once it is authenticated, and
-/// call [`finish`](Self::finish) at the end of input, which fails if the stream stopped
-/// before its final package.
+/// A sans-IO DARE decryptor, the mirror of [`Encryptor`]: feed ciphertext in chunks of any
+/// size with [`update`](Self::update) (appending to a `Vec`) or
+/// [`update_into`](Self::update_into) (into a slice), get the plaintext of each package once
+/// it is authenticated, and call [`finish`](Self::finish) at the end of input, which fails
+/// if the stream stopped before its final package or before the stated stored size.
 ///
-/// After an error the decryptor is poisoned. Plaintext appended by earlier calls came from
-/// authenticated packages; a caller that needs all-or-nothing uses [`decrypt_buffer`].
-/// One package (64 KiB) is buffered at most; nothing is allocated per package.
+/// **After an error**, the call that failed has written nothing: `update` leaves `out` as it
+/// was before the call (the bytes it had appended are wiped and removed) and `update_into`
+/// leaves the slice zeroed where it had written. Plaintext returned by *earlier* calls came
+/// from authenticated packages. The decryptor is then poisoned: every later call fails.
+/// A caller that needs all-or-nothing for a whole object uses [`decrypt_buffer`].
+///
+/// One package (64 KiB) of ciphertext is buffered at most, allocated at the first package
+/// split across calls; nothing is allocated per package.
 pub struct Decryptor {
     state: State,
+    /// Ciphertext of a package split across calls.
     buf: Vec<u8>,
+    /// Plaintext of a package handed out only in part (the ends of a range).
+    scratch: Vec<u8>,
+    /// Ciphertext bytes taken so far.
+    fed: u64,
     failed: bool,
 }
 
@@ -190,134 +264,329 @@ impl core::fmt::Debug for Decryptor {
     }
 }
 
+impl Drop for Decryptor {
+    fn drop(&mut self) {
+        // The scratch holds plaintext of a range's end packages.
+        self.scratch.fill(0);
+        core::hint::black_box(&mut self.scratch);
+    }
+}
+
 impl Decryptor {
-    /// A DARE 2.0 decryptor whose first package has sequence number `start_seq` (0 for a
-    /// whole stream; the first package's index for a range read).
-    pub fn new(key: &ObjectKey, start_seq: u32) -> Self {
-        Self::with_options(key, start_seq, DecryptOptions::new())
+    /// A decryptor of a whole stream (DARE 2.0 unless `opts` allows 1.0; see
+    /// [`DecryptOptions`] for the stored size and the start sequence number).
+    pub fn new(key: &ObjectKey, opts: DecryptOptions) -> Self {
+        Self::with_bounds(key, opts.start_seq, Bounds::whole(opts))
     }
 
-    /// A decryptor with explicit options (legacy 1.0, slices).
-    pub fn with_options(key: &ObjectKey, start_seq: u32, opts: DecryptOptions) -> Self {
+    /// A decryptor of a plaintext range: fed exactly the
+    /// [`encrypted_length`](PackageRange::encrypted_length) stored bytes the range names, it
+    /// hands out exactly its [`plaintext_length`](PackageRange::plaintext_length) bytes (the
+    /// first package's leading [`skip`](PackageRange::skip) bytes and the last package's
+    /// bytes past the range are dropped). Fewer or more stored bytes, a package out of place
+    /// or a final package where the range says the object goes on are errors.
+    pub fn for_range(key: &ObjectKey, range: &PackageRange) -> Self {
+        Self::with_bounds(key, range.sequence_number, Bounds::range(range))
+    }
+
+    fn with_bounds(key: &ObjectKey, start_seq: u32, bounds: Bounds) -> Self {
         Self {
-            state: State::new(key, start_seq, opts),
-            buf: Vec::with_capacity(MAX_PACKAGE),
+            state: State::new(key, start_seq, bounds),
+            buf: Vec::new(),
+            scratch: Vec::new(),
+            fed: 0,
             failed: false,
         }
     }
 
-    /// Feeds ciphertext; appends the plaintext of every package completed and authenticated
-    /// by it to `out`.
-    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
+    /// The most plaintext [`update_into`](Self::update_into) writes when fed `input_len`
+    /// more bytes (what `out` must hold): the payloads of the packages those bytes can
+    /// complete, at most the bytes left of a range.
+    pub fn update_len(&self, input_len: usize) -> usize {
+        // Packages starting in the input: full ones give 65536 bytes, a last (final) one its
+        // length less the overhead.
+        let from_input = |t: usize| {
+            (t / MAX_PACKAGE)
+                .saturating_mul(MAX_PAYLOAD)
+                .saturating_add((t % MAX_PACKAGE).saturating_sub(OVERHEAD))
+        };
+        let bound = if self.buf.len() >= HEADER_LEN {
+            // The package in progress has a known length.
+            let need = payload_len(&self.buf) + OVERHEAD;
+            match input_len.checked_sub(need - self.buf.len()) {
+                None => 0,
+                Some(rest) => (need - OVERHEAD).saturating_add(from_input(rest)),
+            }
+        } else {
+            from_input(self.buf.len().saturating_add(input_len))
+        };
+        match self.state.bounds.take {
+            Some(left) => bound.min(usize::try_from(left).unwrap_or(usize::MAX)),
+            None => bound,
+        }
+    }
+
+    /// Feeds ciphertext; writes the plaintext of every package it completes and
+    /// authenticates to the start of `out` (which needs
+    /// [`update_len`](Self::update_len)`(input.len())` bytes; nothing is consumed when it is
+    /// shorter) and returns the bytes written.
+    pub fn update_into(&mut self, mut input: &[u8], out: &mut [u8]) -> Result<usize, DareError> {
         if self.failed {
             return Err(DareError::Poisoned);
         }
-        let r = self.update_inner(input, out);
-        if r.is_err() {
-            self.failed = true;
+        let needed = self.update_len(input.len());
+        if out.len() < needed {
+            return Err(DareError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
         }
-        r
-    }
-
-    fn open_into(&mut self, pkg: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        let old = out.len();
-        out.resize(old + pkg.len() - OVERHEAD, 0);
-        match self.state.open(pkg, &mut out[old..]) {
-            Ok(_) => Ok(()),
+        let mut written = 0;
+        let r = (|| {
+            self.state.check_fed(self.fed, input.len())?;
+            while !input.is_empty() {
+                let (used, w) = self.step(input, &mut out[written..])?;
+                input = &input[used..];
+                written += w;
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => Ok(written),
             Err(e) => {
-                out[old..].zeroize();
-                out.truncate(old);
+                self.failed = true;
+                out[..written].zeroize();
                 Err(e)
             }
         }
     }
 
-    fn update_inner(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        while !input.is_empty() {
-            if self.state.finished {
-                return Err(DareError::TrailingData);
-            }
-            // Fast path: a whole package straight from the input, no copy.
-            if self.buf.is_empty() && input.len() >= HEADER_LEN {
-                let need = self.state.header(&input[..HEADER_LEN])?;
-                if input.len() >= need {
-                    self.open_into(&input[..need], out)?;
-                    input = &input[need..];
-                    continue;
-                }
-                self.buf.extend_from_slice(input);
-                return Ok(());
-            }
-            if self.buf.len() < HEADER_LEN {
-                let take = (HEADER_LEN - self.buf.len()).min(input.len());
-                self.buf.extend_from_slice(&input[..take]);
-                input = &input[take..];
-                if self.buf.len() < HEADER_LEN {
-                    return Ok(());
-                }
-                let mut h = [0u8; HEADER_LEN];
-                h.copy_from_slice(&self.buf[..HEADER_LEN]);
-                self.state.header(&h)?;
-            }
-            let need = payload_len(&self.buf) + OVERHEAD;
-            let take = (need - self.buf.len()).min(input.len());
-            self.buf.extend_from_slice(&input[..take]);
-            input = &input[take..];
-            if self.buf.len() == need {
-                let pkg = core::mem::take(&mut self.buf);
-                let r = self.open_into(&pkg, out);
-                self.buf = pkg;
-                self.buf.clear();
-                r?;
-            }
+    /// Feeds ciphertext; appends the plaintext of every package it completes and
+    /// authenticates to `out`.
+    pub fn update(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
+        if self.failed {
+            return Err(DareError::Poisoned);
         }
-        Ok(())
+        let start = out.len();
+        let r = (|| {
+            self.state.check_fed(self.fed, input.len())?;
+            while !input.is_empty() {
+                input = &input[self.step_vec(input, out)?..];
+            }
+            Ok(())
+        })();
+        if r.is_err() {
+            self.failed = true;
+            out[start..].zeroize();
+            out.truncate(start);
+        }
+        r
     }
 
-    /// Ends the input: fails if it stopped inside a package or (unless reading a slice)
-    /// before the final package. An empty input is the empty stream.
+    /// Takes input up to the end of at most one package, appending its plaintext to `out`;
+    /// returns the bytes taken. On error `out` keeps what earlier packages appended (the io
+    /// readers hand those out before the error). Does not poison: the caller does.
+    pub(crate) fn step_vec(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, DareError> {
+        let old = out.len();
+        let room = self.update_len(input.len()).min(MAX_PAYLOAD);
+        out.resize(old + room, 0);
+        let r = self.step(input, &mut out[old..]);
+        let w = r.as_ref().map_or(0, |&(_, w)| w);
+        out.truncate(old + w);
+        r.map(|(used, _)| used)
+    }
+
+    /// Takes input up to the end of at most one package; returns (bytes taken, plaintext
+    /// bytes written to `out`, which holds at least the package's share of the output).
+    fn step(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), DareError> {
+        // Never take a byte past the stated stored size.
+        let input = match self.state.bounds.stored {
+            Some(s) => {
+                let left = s.saturating_sub(self.fed);
+                if left == 0 && !input.is_empty() {
+                    return Err(DareError::TrailingData);
+                }
+                &input[..input.len().min(usize::try_from(left).unwrap_or(usize::MAX))]
+            }
+            None => input,
+        };
+        if self.buf.is_empty() && input.len() >= HEADER_LEN {
+            // Fast path: a whole package straight from the input, no copy.
+            let need = self.state.header(&input[..HEADER_LEN])?;
+            if input.len() >= need {
+                let w = self.deliver(&input[..need], out)?;
+                self.fed += need as u64;
+                return Ok((need, w));
+            }
+            self.buf.reserve_exact(MAX_PACKAGE);
+            self.buf.extend_from_slice(input);
+            self.fed += input.len() as u64;
+            return Ok((input.len(), 0));
+        }
+        let mut used = 0;
+        if self.buf.len() < HEADER_LEN {
+            let take = (HEADER_LEN - self.buf.len()).min(input.len());
+            self.buf.reserve_exact(MAX_PACKAGE);
+            self.buf.extend_from_slice(&input[..take]);
+            used = take;
+            self.fed += take as u64;
+            if self.buf.len() < HEADER_LEN {
+                return Ok((used, 0));
+            }
+            let mut h = [0u8; HEADER_LEN];
+            h.copy_from_slice(&self.buf[..HEADER_LEN]);
+            self.state.header(&h)?;
+        }
+        let need = payload_len(&self.buf) + OVERHEAD;
+        let take = (need - self.buf.len()).min(input.len() - used);
+        self.buf.extend_from_slice(&input[used..used + take]);
+        used += take;
+        self.fed += take as u64;
+        if self.buf.len() < need {
+            return Ok((used, 0));
+        }
+        let pkg = core::mem::take(&mut self.buf);
+        let r = self.deliver(&pkg, out);
+        self.buf = pkg;
+        self.buf.clear();
+        Ok((used, r?))
+    }
+
+    /// Opens one whole package (header already checked) and writes its share of the output:
+    /// all of it, or for a range the part after `skip` and up to `take`.
+    fn deliver(&mut self, pkg: &[u8], out: &mut [u8]) -> Result<usize, DareError> {
+        let len = pkg.len() - OVERHEAD;
+        let b = &mut self.state.bounds;
+        let skip = b.skip;
+        if skip >= len as u64 {
+            // A range whose first byte is not in its first package: bounds that do not fit
+            // the stored object.
+            return Err(DareError::UnexpectedFinal);
+        }
+        let avail = len - skip as usize;
+        let give = b.take.map_or(avail, |t| {
+            avail.min(usize::try_from(t).unwrap_or(usize::MAX))
+        });
+        if give > out.len() {
+            return Err(DareError::BufferTooSmall {
+                needed: give,
+                available: out.len(),
+            });
+        }
+        if skip == 0 && give == len {
+            self.state.open(pkg, &mut out[..len])?;
+        } else {
+            if self.scratch.len() < MAX_PAYLOAD {
+                self.scratch.resize(MAX_PAYLOAD, 0);
+            }
+            let r = self.state.open(pkg, &mut self.scratch[..len]);
+            if r.is_ok() {
+                out[..give].copy_from_slice(&self.scratch[skip as usize..skip as usize + give]);
+            }
+            self.scratch[..len].fill(0);
+            r?;
+        }
+        let b = &mut self.state.bounds;
+        b.skip = 0;
+        if let Some(t) = b.take.as_mut() {
+            *t -= give as u64;
+        }
+        Ok(give)
+    }
+
+    /// Ends the input: fails if it stopped inside a package, before the stated stored size,
+    /// or (for a whole stream or a range through the end) before the final package; and for
+    /// an empty input without a stated stored size of 0.
     pub fn finish(self) -> Result<(), DareError> {
         if self.failed {
             return Err(DareError::Poisoned);
         }
-        self.state.finish(!self.buf.is_empty())
+        self.state.finish(self.fed, !self.buf.is_empty())
+    }
+
+    /// Marks the decryptor failed (the io readers, after a `step_vec` error).
+    pub(crate) fn poison(&mut self) {
+        self.failed = true;
     }
 }
 
-/// Decrypts a whole stream (or, with [`DecryptOptions::slice`], a run of packages) from
-/// `ciphertext` into `out` and returns the plaintext length. All or nothing: on any error the
-/// bytes written to `out` are zeroed. `out` needs
-/// [`decrypted_size`](super::range::decrypted_size) bytes for 2.0 streams.
+/// Decrypts a whole stream from `ciphertext` into `out` and returns the plaintext length.
+/// All or nothing: on any error the bytes written to `out` are zeroed. `out` needs
+/// [`decrypted_size`](super::range::decrypted_size)`(ciphertext.len())` bytes.
+///
+/// `ciphertext` is checked against [`DecryptOptions::stored_size`] when set; without it an
+/// empty `ciphertext` is refused ([`DareError::EmptyStream`]), since it may be an object
+/// storage answered with nothing.
 pub fn decrypt_buffer(
     key: &ObjectKey,
-    start_seq: u32,
     opts: DecryptOptions,
     ciphertext: &[u8],
     out: &mut [u8],
 ) -> Result<usize, DareError> {
-    let mut state = State::new(key, start_seq, opts);
-    let mut written = 0;
-    let r = (|| {
-        let mut rest = ciphertext;
-        while !rest.is_empty() {
-            let need = state.next_package(rest)?;
-            let room = out.len() - written;
-            let n = state.open(
-                &rest[..need],
-                &mut out[written..written + room.min(need - OVERHEAD)],
-            )?;
-            written += n;
-            rest = &rest[need..];
-        }
-        state.finish(false)
-    })();
-    match r {
-        Ok(()) => Ok(written),
-        Err(e) => {
-            out[..written].zeroize();
-            Err(e)
-        }
+    let mut d = Decryptor::new(key, opts);
+    let n = d.update_into(ciphertext, out)?;
+    if let Err(e) = d.finish() {
+        out[..n].zeroize();
+        return Err(e);
     }
+    Ok(n)
+}
+
+/// Decrypts a plaintext range: `fetched` must be exactly the stored bytes `range` names
+/// (`range.encrypted_length` bytes from `range.encrypted_offset`); writes exactly
+/// `range.plaintext_length` bytes to the start of `out` and returns that length. Any other
+/// length, a package out of place, a tag that fails, or a final package where the range says
+/// the object goes on is an error, and `out[..plaintext_length]` is then zeroed. The one way
+/// to serve a `Range` GET of a single-part object:
+///
+/// ```
+/// use s3crypt::dare::{self, CipherSuite};
+/// use s3crypt::keys::ObjectKey;
+///
+/// let key = ObjectKey::new([1; 32]);
+/// let plaintext = vec![0x61; 100_000];
+/// let mut stored = vec![0; dare::range::encrypted_size(100_000)? as usize];
+/// dare::encrypt_buffer(&key, CipherSuite::Aes256Gcm, &plaintext, &mut stored)?;
+///
+/// let r = dare::range::package_range(100_000, 70_000, 10)?;
+/// let fetched = &stored[r.encrypted_offset as usize..][..r.encrypted_length as usize];
+/// let mut out = [0u8; 10];
+/// assert_eq!(dare::decrypt_range(&key, &r, fetched, &mut out)?, 10);
+/// assert_eq!(&out[..], &plaintext[70_000..70_010]);
+/// // Storage answering short is an error, never fewer bytes.
+/// assert!(dare::decrypt_range(&key, &r, &fetched[..100], &mut out).is_err());
+/// # Ok::<(), s3crypt::dare::DareError>(())
+/// ```
+pub fn decrypt_range(
+    key: &ObjectKey,
+    range: &PackageRange,
+    fetched: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DareError> {
+    let want = usize::try_from(range.plaintext_length).map_err(|_| DareError::SizeTooLarge)?;
+    if out.len() < want {
+        return Err(DareError::BufferTooSmall {
+            needed: want,
+            available: out.len(),
+        });
+    }
+    let r = (|| {
+        if (fetched.len() as u64) < range.encrypted_length {
+            return Err(DareError::Truncated);
+        }
+        let mut d = Decryptor::for_range(key, range);
+        let n = d.update_into(fetched, &mut out[..want])?;
+        d.finish()?;
+        if n == want {
+            Ok(n)
+        } else {
+            Err(DareError::Truncated)
+        }
+    })();
+    if r.is_err() {
+        out[..want].zeroize();
+    }
+    r
 }
 
 /// Packages and stored bytes of a 2.0 stream of `len` plaintext bytes starting at
@@ -337,16 +606,31 @@ fn stream_layout(len: usize, start_seq: u32, room: usize) -> Result<(usize, usiz
     Ok((packages, needed))
 }
 
-/// Encrypts `plaintext` as one DARE 2.0 stream into `out` (which needs
-/// [`encrypted_size`](super::range::encrypted_size) bytes) and returns the bytes written.
-/// Allocates nothing; output identical to [`Encryptor`]'s.
+/// Encrypts `plaintext` as one DARE 2.0 stream under a fresh random nonce (12 bytes from the
+/// OS) into `out`, which needs [`encrypted_size`](super::range::encrypted_size) bytes, and
+/// returns the bytes written. Allocates nothing.
 pub fn encrypt_buffer(
-    cipher: &StreamCipher,
+    key: &ObjectKey,
+    suite: CipherSuite,
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DareError> {
+    encrypt_buffer_with_nonce(key, suite, &random_nonce()?, 0, plaintext, out)
+}
+
+/// [`encrypt_buffer`] with a caller-chosen `nonce` and first sequence number: **for test
+/// vectors and reproducing another writer's bytes only**. The nonce must never repeat under
+/// a key (see `docs/dare.md`: a counter or a derived nonce shares keystream between
+/// streams). Output identical to [`Encryptor::with_nonce`]'s.
+pub fn encrypt_buffer_with_nonce(
+    key: &ObjectKey,
+    suite: CipherSuite,
     nonce: &[u8; 12],
     start_seq: u32,
     plaintext: &[u8],
     out: &mut [u8],
 ) -> Result<usize, DareError> {
+    let cipher = StreamCipher::new(key, suite);
     let (packages, _) = stream_layout(plaintext.len(), start_seq, out.len())?;
     let mut written = 0;
     for (i, chunk) in plaintext.chunks(MAX_PAYLOAD).enumerate() {
@@ -357,14 +641,23 @@ pub fn encrypt_buffer(
     Ok(written)
 }
 
+/// 12 random bytes from the OS: a stream nonce.
+pub(crate) fn random_nonce() -> Result<[u8; 12], DareError> {
+    let mut n = [0u8; 12];
+    getrandom::fill(&mut n).map_err(|_| DareError::RandomUnavailable)?;
+    Ok(n)
+}
+
 /// A sans-IO DARE 2.0 encryptor: feed plaintext in chunks of any size with
-/// [`update`](Self::update), which appends every completed package to the output, then
-/// [`finish`](Self::finish), which writes the final package. Output is byte-identical to
-/// sio's for the same key, nonce and start sequence number.
+/// [`update`](Self::update) (appending to a `Vec`) or [`update_into`](Self::update_into)
+/// (into a slice), which write every completed package, then [`finish`](Self::finish) or
+/// [`finish_into`](Self::finish_into), which write the final package. Output is
+/// byte-identical to sio's for the same key, nonce and start sequence number.
 ///
-/// The nonce must be fresh for every stream under a key: draw it from a CSPRNG (12 random
-/// bytes, as sio does). The encryptor keeps one package of plaintext (64 KiB, wiped on drop)
-/// and allocates nothing per package.
+/// [`new`](Self::new) draws the stream's 12-byte nonce from the OS, as sio does;
+/// [`with_nonce`](Self::with_nonce) takes it from the caller, for vectors only. The
+/// encryptor keeps one package of plaintext (64 KiB, wiped on drop) and allocates nothing
+/// per package. After an error it is poisoned.
 pub struct Encryptor {
     cipher: StreamCipher,
     nonce: [u8; 12],
@@ -395,9 +688,22 @@ impl Drop for Encryptor {
 }
 
 impl Encryptor {
-    /// An encryptor for `key` and `suite` with the stream's random `nonce`, numbering
-    /// packages from `start_seq` (0 unless the caller splits streams itself).
-    pub fn new(key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12], start_seq: u32) -> Self {
+    /// An encryptor for `key` and `suite` under a fresh random nonce, packages numbered
+    /// from 0. Fails only if the OS has no randomness to give.
+    pub fn new(key: &ObjectKey, suite: CipherSuite) -> Result<Self, DareError> {
+        Ok(Self::with_nonce(key, suite, random_nonce()?, 0))
+    }
+
+    /// An encryptor with a caller-chosen `nonce`, numbering packages from `start_seq`:
+    /// **for test vectors and reproducing another writer's bytes only**. A nonce that
+    /// repeats under a key, or is a counter or derived from anything a second write can
+    /// repeat, shares keystream between streams (see `docs/dare.md`).
+    pub fn with_nonce(
+        key: &ObjectKey,
+        suite: CipherSuite,
+        nonce: [u8; 12],
+        start_seq: u32,
+    ) -> Self {
         Self {
             cipher: StreamCipher::new(key, suite),
             nonce,
@@ -491,11 +797,20 @@ impl Encryptor {
     /// bytes fed are held back until more input or [`finish`](Self::finish) tells whether
     /// they end the stream.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        let old = out.len();
-        out.resize(old + self.update_len(input.len()), 0);
-        let r = self.update_into(input, &mut out[old..]);
-        out.truncate(old + *r.as_ref().unwrap_or(&0));
-        r.map(|_| ())
+        // Grown a megabyte at a time, so the zero-fill before sealing stays in cache.
+        let start = out.len();
+        for chunk in input.chunks(16 * MAX_PAYLOAD) {
+            let at = out.len();
+            out.resize(at + self.update_len(chunk.len()), 0);
+            match self.update_into(chunk, &mut out[at..]) {
+                Ok(n) => out.truncate(at + n),
+                Err(e) => {
+                    out.truncate(start);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes the final package (nothing for an empty stream) to the start of `out`, which
@@ -526,19 +841,34 @@ pub(crate) mod par {
     use rayon::prelude::*;
     use zeroize::Zeroize;
 
-    use super::{DecryptOptions, State, stream_layout};
-    use crate::dare::{DareError, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20};
+    use super::{Bounds, DecryptOptions, State, random_nonce, stream_layout};
+    use crate::dare::{
+        CipherSuite, DareError, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20,
+    };
     use crate::keys::ObjectKey;
 
     /// [`encrypt_buffer`](super::encrypt_buffer) with the packages sealed in parallel on
-    /// rayon's pool; the bytes are identical.
+    /// rayon's pool, under a fresh random nonce.
     pub fn encrypt_buffer_parallel(
-        cipher: &StreamCipher,
+        key: &ObjectKey,
+        suite: CipherSuite,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, DareError> {
+        encrypt_buffer_parallel_with_nonce(key, suite, &random_nonce()?, 0, plaintext, out)
+    }
+
+    /// [`encrypt_buffer_with_nonce`](super::encrypt_buffer_with_nonce) in parallel: the same
+    /// bytes. **For test vectors only**; the nonce must never repeat under a key.
+    pub fn encrypt_buffer_parallel_with_nonce(
+        key: &ObjectKey,
+        suite: CipherSuite,
         nonce: &[u8; 12],
         start_seq: u32,
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DareError> {
+        let cipher = StreamCipher::new(key, suite);
         let (packages, needed) = stream_layout(plaintext.len(), start_seq, out.len())?;
         plaintext
             .par_chunks(MAX_PAYLOAD)
@@ -554,24 +884,31 @@ pub(crate) mod par {
     }
 
     /// [`decrypt_buffer`](super::decrypt_buffer) with the packages opened in parallel: every
-    /// header is checked first, in order (version, cipher, sizes, nonce, final flag), then
-    /// the tags and plaintexts in parallel. All or nothing, like the sequential form.
+    /// header is checked first, in order (version, cipher, sizes, nonce, final flag, stored
+    /// size), then the tags and plaintexts in parallel. All or nothing, like the sequential
+    /// form.
     pub fn decrypt_buffer_parallel(
         key: &ObjectKey,
-        start_seq: u32,
         opts: DecryptOptions,
         ciphertext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DareError> {
-        let mut state = State::new(key, start_seq, opts);
-        // (ciphertext offset, package length, plaintext offset, sequence number)
+        let mut state = State::new(key, opts.start_seq(), Bounds::whole(opts));
+        state.check_fed(0, ciphertext.len())?;
+        // (ciphertext offset, package length, sequence number)
         let mut jobs = Vec::with_capacity(ciphertext.len() / MAX_PACKAGE + 1);
         let (mut at, mut plain) = (0usize, 0usize);
         while at < ciphertext.len() {
             let rest = &ciphertext[at..];
-            let need = state.next_package(rest)?;
+            if rest.len() < crate::dare::HEADER_LEN {
+                return Err(DareError::Truncated);
+            }
+            let need = state.header(&rest[..crate::dare::HEADER_LEN])?;
+            if rest.len() < need {
+                return Err(DareError::Truncated);
+            }
             let seq = state.seq.ok_or(DareError::TooManyPackages)?;
-            jobs.push((at, need, plain, seq));
+            jobs.push((at, need, seq));
             if state.version == VERSION_20 {
                 state.finished = rest[4] & 0x80 != 0;
             }
@@ -579,7 +916,7 @@ pub(crate) mod par {
             at += need;
             plain += need - OVERHEAD;
         }
-        state.finish(false)?;
+        state.finish(ciphertext.len() as u64, false)?;
         if out.len() < plain {
             return Err(DareError::BufferTooSmall {
                 needed: plain,
@@ -593,22 +930,22 @@ pub(crate) mod par {
         // Hand each job its own slice of the output.
         let mut slices = Vec::with_capacity(jobs.len());
         let mut rest = &mut out[..plain];
-        for &(_, need, _, _) in &jobs {
+        for &(_, need, _) in &jobs {
             let (head, tail) = rest.split_at_mut(need - OVERHEAD);
             slices.push(head);
             rest = tail;
         }
-        let r =
-            jobs.par_iter()
-                .zip(slices.par_iter_mut())
-                .try_for_each(|(&(at, need, _, seq), o)| {
-                    let pkg = &ciphertext[at..at + need];
-                    if v2 {
-                        cipher.open_package(seq, pkg, o).map(|_| ())
-                    } else {
-                        cipher.open_package_v1(seq, pkg, o).map(|_| ())
-                    }
-                });
+        let r = jobs
+            .par_iter()
+            .zip(slices.par_iter_mut())
+            .try_for_each(|(&(at, need, seq), o)| {
+                let pkg = &ciphertext[at..at + need];
+                if v2 {
+                    cipher.open_package(seq, pkg, o).map(|_| ())
+                } else {
+                    cipher.open_package_v1(seq, pkg, o).map(|_| ())
+                }
+            });
         match r {
             Ok(()) => Ok(plain),
             Err(e) => {

@@ -5,7 +5,9 @@
 //! sequence numbers from 0; the stored object is the parts' concatenation.
 
 use crate::dare::range::{decrypted_size, encrypted_size};
-use crate::dare::{DareError, MAX_PACKAGE, MAX_PAYLOAD};
+use crate::dare::{
+    CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD,
+};
 use crate::kdf::{hmac_sha256, sha256};
 use crate::keys::ObjectKey;
 
@@ -18,12 +20,33 @@ pub fn part_key(oek: &ObjectKey, part_number: u32) -> ObjectKey {
     ))
 }
 
+/// The encryptor of one part upload: the part's key and a fresh random stream nonce. Every
+/// upload of a part number gets its own nonce, so re-uploading part N with other data never
+/// reuses (key, nonce) — which [`minio_part_nonce`] would.
+pub fn part_encryptor(
+    oek: &ObjectKey,
+    part_number: u32,
+    suite: CipherSuite,
+) -> Result<Encryptor, DareError> {
+    Encryptor::new(&part_key(oek, part_number), suite)
+}
+
+/// The decryptor of one stored part of `stored_size` bytes (the nonce is read from the
+/// stored packages, so parts written by MinIO and by [`part_encryptor`] read alike).
+pub fn part_decryptor(oek: &ObjectKey, part_number: u32, stored_size: u64) -> Decryptor {
+    Decryptor::new(
+        &part_key(oek, part_number),
+        DecryptOptions::new().stored_size(stored_size),
+    )
+}
+
 /// MinIO's stream nonce of a part: `SHA-256(upload id ‖ decimal(part number))[..12]`, no
 /// separator.
 ///
 /// It is deterministic: re-uploading the same part number of the same upload with other
-/// data reuses (key, nonce), which MinIO accepts. Use it only to reproduce MinIO's bytes;
-/// a server of its own should draw a random nonce per part upload.
+/// data reuses (key, nonce), which MinIO accepts and which leaks the XOR of the two
+/// plaintexts. **Use it only to reproduce MinIO's bytes** (vectors); write parts with
+/// [`part_encryptor`].
 pub fn minio_part_nonce(upload_id: &str, part_number: u32) -> [u8; 12] {
     let h = sha256(&[upload_id.as_bytes(), part_number.to_string().as_bytes()]);
     let mut n = [0u8; 12];

@@ -90,7 +90,9 @@ impl ObjectError {
 /// The random values of one PUT, in MinIO's draw order after the KMS: the object-key seed,
 /// the IV, the sealed key's DARE nonce; plus the cipher suite. Give recorded values to
 /// reproduce vectors; [`PutRandom::generate`] otherwise.
-#[derive(Clone)]
+///
+/// Not `Clone`: a PUT consumes its values, so one draw can never give two objects one object
+/// key.
 pub struct PutRandom {
     /// 32 bytes mixed into the object key.
     pub object_key_seed: [u8; 32],

@@ -260,7 +260,7 @@ impl SealedKey {
             }
         };
         let mut out = [0u8; SEALED_KEY_LEN];
-        let r = dare::decrypt_buffer(&kek, 0, dare_opts, &self.key, &mut out);
+        let r = dare::decrypt_buffer(&kek, dare_opts, &self.key, &mut out);
         let key = match r {
             Ok(32) => Ok(ObjectKey::from_slice(&out[..32]).map_err(|_| SealError::KeyMismatch)),
             _ => Err(SealError::KeyMismatch),
@@ -308,7 +308,7 @@ pub fn seal_derived_with(
     let key = derived_key(oek, label);
     let n = dare::range::encrypted_size(data.len() as u64).unwrap_or(0) as usize;
     let mut out = vec![0u8; n];
-    let r = dare::encrypt_buffer(&StreamCipher::new(&key, suite), &nonce, 0, data, &mut out);
+    let r = dare::encrypt_buffer_with_nonce(&key, suite, &nonce, 0, data, &mut out);
     debug_assert_eq!(r, Ok(n));
     out
 }
@@ -331,8 +331,8 @@ pub fn open_derived(oek: &ObjectKey, label: &[u8], sealed: &[u8]) -> Result<Vec<
     }
     let key = derived_key(oek, label);
     let mut out = vec![0u8; sealed.len()];
-    let n = dare::decrypt_buffer(&key, 0, DecryptOptions::new(), sealed, &mut out)
-        .map_err(|_| SealError::Tampered)?;
+    let opts = DecryptOptions::new().stored_size(sealed.len() as u64);
+    let n = dare::decrypt_buffer(&key, opts, sealed, &mut out).map_err(|_| SealError::Tampered)?;
     out.truncate(n);
     Ok(out)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use md5::{Digest as _, Md5};
-use s3crypt::dare::{self, CipherSuite, StreamCipher};
+use s3crypt::dare::{self, CipherSuite};
 use s3crypt::keys::{CustomerKey, DataKey, ObjectKey, WrappingKey};
 use s3crypt::kms::{self, Context, KeyProvider, StaticKms};
 use s3crypt::sse::metadata::EncryptionMetadata;
@@ -191,8 +191,9 @@ fn full_object(c: &Value) -> Result<(), String> {
         dare::range::encrypted_size(body.len() as u64).map_err(|e| e.to_string())?
             as usize
     ];
-    let n = dare::encrypt_buffer(
-        &StreamCipher::new(&put.object_key, suite(c)?),
+    let n = dare::encrypt_buffer_with_nonce(
+        &put.object_key,
+        suite(c)?,
         &arr(c, "body_dare_rand_hex")?,
         0,
         &body,
@@ -249,8 +250,13 @@ fn full_object(c: &Value) -> Result<(), String> {
         str_of(c, "object_key_hex").to_owned(),
     )?;
     let mut back = vec![0u8; body.len()];
-    let m = dare::decrypt_buffer(&oek, 0, dare::DecryptOptions::new(), &ct[..n], &mut back)
-        .map_err(|e| e.to_string())?;
+    let m = dare::decrypt_buffer(
+        &oek,
+        dare::DecryptOptions::new().stored_size(n as u64),
+        &ct[..n],
+        &mut back,
+    )
+    .map_err(|e| e.to_string())?;
     expect_eq("decrypted body", &back[..m], &body[..])?;
     // The sealing key.
     let kek = match (&customer, dom) {
@@ -541,14 +547,8 @@ fn multipart_part(c: &Value) -> Result<(), String> {
             as usize
     ];
     // MinIO's part stream: DARE 2.0 under the part key, the fixed nonce, AES-GCM on AES-NI.
-    let n = dare::encrypt_buffer(
-        &StreamCipher::new(&pk, CipherSuite::Aes256Gcm),
-        &nonce,
-        0,
-        &pt,
-        &mut ct,
-    )
-    .map_err(|e| e.to_string())?;
+    let n = dare::encrypt_buffer_with_nonce(&pk, CipherSuite::Aes256Gcm, &nonce, 0, &pt, &mut ct)
+        .map_err(|e| e.to_string())?;
     expect_eq(
         "part_ciphertext_sha256",
         hex(&Sha256::digest(&ct[..n])),

@@ -6,7 +6,7 @@
 //! ```
 //! # #[cfg(feature = "futures-io")] {
 //! use futures_io::{AsyncRead, AsyncWrite};
-//! use s3crypt::dare::{CipherSuite, io::futures::{DecryptReader, EncryptWriter}};
+//! use s3crypt::dare::{CipherSuite, DecryptOptions, io::futures::{DecryptReader, EncryptWriter}};
 //! use s3crypt::keys::ObjectKey;
 //! use std::pin::Pin;
 //! use std::task::{Context, Poll, Waker};
@@ -14,16 +14,18 @@
 //! let key = ObjectKey::new([7; 32]);
 //! let mut cx = Context::from_waker(Waker::noop());
 //! // An in-memory writer and reader never return `Pending`, so a bare poll drives them.
-//! let mut w = EncryptWriter::new(Vec::new(), &key, CipherSuite::Aes256Gcm, [9; 12]);
+//! let mut w = EncryptWriter::new(Vec::new(), &key, CipherSuite::Aes256Gcm)?; // draws the nonce
 //! assert!(matches!(Pin::new(&mut w).poll_write(&mut cx, b"hello"), Poll::Ready(Ok(5))));
 //! assert!(matches!(Pin::new(&mut w).poll_close(&mut cx), Poll::Ready(Ok(()))));
 //! let stored = w.into_inner();
 //!
-//! let mut r = DecryptReader::new(&stored[..], &key);
+//! let opts = DecryptOptions::new().stored_size(stored.len() as u64);
+//! let mut r = DecryptReader::new(&stored[..], &key, opts);
 //! let mut buf = [0u8; 16];
 //! assert!(matches!(Pin::new(&mut r).poll_read(&mut cx, &mut buf), Poll::Ready(Ok(5))));
 //! assert_eq!(&buf[..5], b"hello");
 //! # }
+//! # Ok::<(), std::io::Error>(())
 //! ```
 
 use std::io;

@@ -12,14 +12,12 @@ pub mod tokio;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::task::{Context, Poll, Waker};
 
-use zeroize::Zeroize;
-
 use self::poll::{DecryptState, EncryptState};
-use super::range::{decrypted_size, package_range};
-use super::{CipherSuite, DareError};
+use super::range::{PackageRange, decrypted_size, package_range};
+use super::{CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor};
 use crate::keys::ObjectKey;
 
-fn io_err(e: DareError) -> io::Error {
+pub(crate) fn io_err(e: DareError) -> io::Error {
     let kind = match e {
         DareError::Truncated => io::ErrorKind::UnexpectedEof,
         _ => io::ErrorKind::InvalidData,
@@ -54,11 +52,26 @@ fn write_once(w: &mut impl Write, b: &[u8]) -> Poll<io::Result<usize>> {
 }
 
 impl<W: Write> EncryptWriter<W> {
-    /// A writer for `key`, `suite` and the stream's fresh random `nonce`.
-    pub fn new(inner: W, key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
+    /// A writer for `key` and `suite` under a fresh random nonce (fails only if the OS has
+    /// no randomness to give).
+    pub fn new(inner: W, key: &ObjectKey, suite: CipherSuite) -> io::Result<Self> {
+        Ok(Self::from_encryptor(
+            inner,
+            Encryptor::new(key, suite).map_err(io_err)?,
+        ))
+    }
+
+    /// A writer with a caller-chosen `nonce`: **for test vectors only** (see
+    /// [`Encryptor::with_nonce`]).
+    pub fn with_nonce(inner: W, key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
+        Self::from_encryptor(inner, Encryptor::with_nonce(key, suite, nonce, 0))
+    }
+
+    /// A writer driving `enc` (any start sequence number).
+    pub fn from_encryptor(inner: W, enc: Encryptor) -> Self {
         Self {
             inner,
-            state: EncryptState::new(key, suite, nonce),
+            state: EncryptState::new(enc),
         }
     }
 
@@ -85,28 +98,65 @@ impl<W: Write> Write for EncryptWriter<W> {
 }
 
 /// Decrypts a DARE stream read from `inner`. Returns plaintext only from authenticated
-/// packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated stream) ends it, and
-/// every later read fails too. Over `Read + Seek`, [`DecryptReader::new_seekable`] gives a
-/// reader that seeks in the plaintext.
+/// packages, as soon as each authenticates; an error (`InvalidData`, or `UnexpectedEof` for a
+/// truncated stream) ends it, and every later read fails too. Bound like a [`Decryptor`]: to
+/// the stored size in [`DecryptOptions`] ([`new`](Self::new)), to a
+/// [`PackageRange`] ([`for_range`](Self::for_range)), or, over `Read + Seek`, to the stored
+/// size `inner` reports ([`new_seekable`](Self::new_seekable), which also seeks in the
+/// plaintext).
 pub struct DecryptReader<R> {
     inner: R,
     key: ObjectKey,
+    opts: DecryptOptions,
     state: DecryptState,
     /// Plaintext position and size, for seeking.
     position: u64,
     size: Option<u64>,
+    /// Made by `for_range`: cannot seek.
+    range: bool,
+}
+
+impl<R> core::fmt::Debug for DecryptReader<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DecryptReader")
+            .field("position", &self.position)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R: Read> DecryptReader<R> {
-    /// Reads a whole DARE 2.0 stream from `inner`.
-    pub fn new(inner: R, key: &ObjectKey) -> Self {
+    /// Reads a whole stream from `inner`, bound by `opts` (state the stored size).
+    pub fn new(inner: R, key: &ObjectKey, opts: DecryptOptions) -> Self {
         Self {
             inner,
             key: key.duplicate(),
-            state: DecryptState::new(key),
+            opts,
+            state: DecryptState::new(Decryptor::new(key, opts)),
             position: 0,
             size: None,
+            range: false,
         }
+    }
+
+    /// Reads a plaintext range from `inner`, which yields exactly the stored bytes `range`
+    /// names (`range.encrypted_length` bytes from `range.encrypted_offset`): returns exactly
+    /// the range's plaintext, or an error.
+    pub fn for_range(inner: R, key: &ObjectKey, range: &PackageRange) -> Self {
+        Self {
+            inner,
+            key: key.duplicate(),
+            opts: DecryptOptions::new().start_sequence(range.sequence_number),
+            state: DecryptState::new(Decryptor::for_range(key, range)),
+            position: range.plaintext_offset,
+            size: None,
+            range: true,
+        }
+    }
+
+    /// The inner reader.
+    pub fn into_inner(self) -> R {
+        self.inner
     }
 }
 
@@ -129,22 +179,36 @@ impl<R: Read> Read for DecryptReader<R> {
 }
 
 impl<R: Read + Seek> DecryptReader<R> {
-    /// A reader over a seekable stored stream (positioned anywhere); its plaintext size is
-    /// taken from the stored size.
-    pub fn new_seekable(mut inner: R, key: &ObjectKey) -> io::Result<Self> {
+    /// A reader over a seekable stored stream (positioned anywhere), bound to the stored
+    /// size `inner` reports; `opts` gives the start sequence number (its stored size, if
+    /// set, must match). DARE 2.0 and, with `opts` allowing it, 1.0 written with 64 KiB
+    /// packages.
+    pub fn new_seekable(mut inner: R, key: &ObjectKey, opts: DecryptOptions) -> io::Result<Self> {
         let stored = inner.seek(SeekFrom::End(0))?;
+        if opts.expected_stored_size().is_some_and(|s| s != stored) {
+            return Err(io_err(DareError::Truncated));
+        }
         let size = decrypted_size(stored).map_err(io_err)?;
         inner.seek(SeekFrom::Start(0))?;
-        let mut r = Self::new(inner, key);
+        let mut r = Self::new(inner, key, opts.stored_size(stored));
         r.size = Some(size);
         Ok(r)
     }
 }
 
 impl<R: Read + Seek> Seek for DecryptReader<R> {
+    /// Seeks in the plaintext. On a reader made by [`new`](Self::new) the stored size is
+    /// taken from `inner` at the first seek; a reader made by [`for_range`](Self::for_range)
+    /// cannot seek.
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         let size = match self.size {
             Some(s) => s,
+            None if self.range => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "a range reader cannot seek",
+                ));
+            }
             None => {
                 let stored = self.inner.seek(SeekFrom::End(0))?;
                 decrypted_size(stored).map_err(io_err)?
@@ -158,22 +222,17 @@ impl<R: Read + Seek> Seek for DecryptReader<R> {
         }
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
         let clamped = target.min(size);
-        let r = package_range(size, clamped, size - clamped).map_err(io_err)?;
-        self.inner.seek(SeekFrom::Start(r.encrypted_offset))?;
-        self.state.restart(&self.key, r.sequence_number);
-        self.position = clamped - r.skip;
-        // Drop the bytes of the first package that lie before the target.
-        let mut scratch = [0u8; 4096];
-        let mut skip = r.skip;
-        while skip > 0 {
-            let want = (scratch.len() as u64).min(skip) as usize;
-            let n = self.read(&mut scratch[..want])?;
-            if n == 0 {
-                break;
-            }
-            skip -= n as u64;
+        // The rest of the object from the target: its packages, bound to the stored size.
+        let r = package_range(size, clamped, size - clamped)
+            .and_then(|r| r.starting_at(self.opts.start_seq()))
+            .map_err(io_err)?;
+        if r.encrypted_length == 0 {
+            // At the end: nothing to read, and the inner reader at its end too.
+            self.inner.seek(SeekFrom::End(0))?;
+        } else {
+            self.inner.seek(SeekFrom::Start(r.encrypted_offset))?;
         }
-        scratch.zeroize();
+        self.state.restart(Decryptor::for_range(&self.key, &r));
         self.position = target;
         Ok(target)
     }

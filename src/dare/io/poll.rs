@@ -9,10 +9,7 @@ use std::task::{Context, Poll};
 use zeroize::Zeroize;
 
 use super::io_err;
-use crate::dare::{
-    CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD,
-};
-use crate::keys::ObjectKey;
+use crate::dare::{DareError, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD};
 
 /// Most plaintext one `poll_write` accepts, so the ciphertext held for the inner writer
 /// stays bounded (16 packages, about 1 MiB).
@@ -27,9 +24,9 @@ pub(super) struct EncryptState {
 }
 
 impl EncryptState {
-    pub(super) fn new(key: &ObjectKey, suite: CipherSuite, nonce: [u8; 12]) -> Self {
+    pub(super) fn new(enc: Encryptor) -> Self {
         Self {
-            enc: Some(Encryptor::new(key, suite, nonce, 0)),
+            enc: Some(enc),
             buf: Vec::new(),
             pos: 0,
         }
@@ -104,11 +101,18 @@ impl EncryptState {
     }
 }
 
-/// Decrypting-reader state: the decryptor, the ciphertext read buffer and the
-/// authenticated plaintext not yet returned.
+/// Decrypting-reader state: the decryptor, the ciphertext read but not yet taken by it and
+/// the authenticated plaintext not yet returned.
+///
+/// The decryptor is fed at most one package at a time, and plaintext is returned as soon as
+/// a package authenticates: a read of intact bytes never fails because the same inner read
+/// also delivered a damaged later package (that error comes at the read that reaches it).
 pub(super) struct DecryptState {
     dec: Option<Decryptor>,
     input: Vec<u8>,
+    /// `input[start..end]` is read but not yet fed.
+    start: usize,
+    end: usize,
     out: Vec<u8>,
     pos: usize,
     failed: bool,
@@ -121,20 +125,23 @@ impl Drop for DecryptState {
 }
 
 impl DecryptState {
-    pub(super) fn new(key: &ObjectKey) -> Self {
+    pub(super) fn new(dec: Decryptor) -> Self {
         Self {
-            dec: Some(Decryptor::new(key, 0)),
-            input: vec![0; MAX_PACKAGE],
+            dec: Some(dec),
+            input: Vec::new(),
+            start: 0,
+            end: 0,
             out: Vec::new(),
             pos: 0,
             failed: false,
         }
     }
 
-    /// Starts over at package `seq` (after the caller moved its reader there), dropping
-    /// held plaintext and any earlier failure.
-    pub(super) fn restart(&mut self, key: &ObjectKey, seq: u32) {
-        self.dec = Some(Decryptor::with_options(key, seq, DecryptOptions::new()));
+    /// Starts over with `dec` (after the caller moved its reader to where `dec` begins),
+    /// dropping held input and plaintext and any earlier failure.
+    pub(super) fn restart(&mut self, dec: Decryptor) {
+        self.dec = Some(dec);
+        (self.start, self.end) = (0, 0);
         self.out.zeroize();
         self.out.clear();
         self.pos = 0;
@@ -142,7 +149,7 @@ impl DecryptState {
     }
 
     /// Copies plaintext to `buf`, reading and authenticating more through `read` when none
-    /// is held. `Ok(0)` is the end of an authenticated stream.
+    /// is held. `Ok(0)` is the end of an authenticated stream that met its bounds.
     pub(super) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
@@ -162,19 +169,37 @@ impl DecryptState {
             let Some(dec) = self.dec.as_mut() else {
                 return Poll::Ready(Ok(0));
             };
-            let n = match read(cx, &mut self.input) {
-                Poll::Ready(Ok(n)) => n,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
-            let r = if n == 0 {
-                self.dec.take().map_or(Ok(()), Decryptor::finish)
+            let r = if self.start < self.end {
+                // Feed what was read, up to the end of one package.
+                match dec.step_vec(&self.input[self.start..self.end], &mut self.out) {
+                    Ok(used) => {
+                        self.start += used;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
             } else {
-                dec.update(&self.input[..n], &mut self.out)
+                if self.input.len() < MAX_PACKAGE {
+                    self.input.resize(MAX_PACKAGE, 0);
+                }
+                let n = match read(cx, &mut self.input) {
+                    Poll::Ready(Ok(n)) => n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                };
+                (self.start, self.end) = (0, n);
+                if n == 0 {
+                    self.dec.take().map_or(Ok(()), Decryptor::finish)
+                } else {
+                    Ok(())
+                }
             };
             if let Err(e) = r {
                 // Every later read fails too: an error is never followed by a clean end or
-                // by more data (what this chunk authenticated before the error is dropped).
+                // by more data.
+                if let Some(d) = self.dec.as_mut() {
+                    d.poison();
+                }
                 self.failed = true;
                 self.out.zeroize();
                 self.out.clear();
@@ -208,16 +233,34 @@ macro_rules! adapter_types {
         }
 
         impl<W: $write + Unpin> EncryptWriter<W> {
-            /// A writer for `key`, `suite` and the stream's fresh random `nonce`.
+            /// A writer for `key` and `suite` under a fresh random nonce (fails only if the OS
+            /// has no randomness to give).
             pub fn new(
+                inner: W,
+                key: &$crate::keys::ObjectKey,
+                suite: $crate::dare::CipherSuite,
+            ) -> std::io::Result<Self> {
+                let enc = $crate::dare::Encryptor::new(key, suite).map_err($crate::dare::io::io_err)?;
+                Ok(Self::from_encryptor(inner, enc))
+            }
+
+            /// A writer with a caller-chosen `nonce`: **for test vectors only** (see
+            /// [`Encryptor::with_nonce`]($crate::dare::Encryptor::with_nonce)).
+            pub fn with_nonce(
                 inner: W,
                 key: &$crate::keys::ObjectKey,
                 suite: $crate::dare::CipherSuite,
                 nonce: [u8; 12],
             ) -> Self {
+                let enc = $crate::dare::Encryptor::with_nonce(key, suite, nonce, 0);
+                Self::from_encryptor(inner, enc)
+            }
+
+            /// A writer driving `enc` (any start sequence number).
+            pub fn from_encryptor(inner: W, enc: $crate::dare::Encryptor) -> Self {
                 Self {
                     inner,
-                    state: $crate::dare::io::poll::EncryptState::new(key, suite, nonce),
+                    state: $crate::dare::io::poll::EncryptState::new(enc),
                 }
             }
 
@@ -284,11 +327,31 @@ macro_rules! adapter_types {
         }
 
         impl<R: $read + Unpin> DecryptReader<R> {
-            /// Reads a whole DARE 2.0 stream from `inner`.
-            pub fn new(inner: R, key: &$crate::keys::ObjectKey) -> Self {
+            /// Reads a whole stream from `inner`, bound by `opts` (state the stored size:
+            /// see [`DecryptOptions`]($crate::dare::DecryptOptions)).
+            pub fn new(
+                inner: R,
+                key: &$crate::keys::ObjectKey,
+                opts: $crate::dare::DecryptOptions,
+            ) -> Self {
+                Self::from_decryptor(inner, $crate::dare::Decryptor::new(key, opts))
+            }
+
+            /// Reads a plaintext range from `inner`, which yields exactly the stored bytes
+            /// `range` names; returns exactly the range's plaintext, or an error.
+            pub fn for_range(
+                inner: R,
+                key: &$crate::keys::ObjectKey,
+                range: &$crate::dare::range::PackageRange,
+            ) -> Self {
+                Self::from_decryptor(inner, $crate::dare::Decryptor::for_range(key, range))
+            }
+
+            /// A reader driving `dec`.
+            pub fn from_decryptor(inner: R, dec: $crate::dare::Decryptor) -> Self {
                 Self {
                     inner,
-                    state: $crate::dare::io::poll::DecryptState::new(key),
+                    state: $crate::dare::io::poll::DecryptState::new(dec),
                 }
             }
 
