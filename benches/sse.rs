@@ -61,7 +61,8 @@ fn bench(c: &mut Criterion) {
         object,
         CipherSuite::Aes256Gcm,
         [3; 12],
-    );
+    )
+    .unwrap();
     g.bench_function("baseline/hmac+aes-gcm-open", |b| {
         let aead = RawAead::new(false, &kek());
         let mut buf = *oek.expose_secret();
@@ -132,12 +133,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 object::put_sse_c(&ext, bucket, object, random())
+                    .unwrap()
                     .metadata
                     .to_minio(),
             )
         })
     });
     let put_c = object::put_sse_c(&ext, bucket, object, random())
+        .unwrap()
         .metadata
         .to_minio();
     g.bench_function("object/get-sse-c", |b| {

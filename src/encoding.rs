@@ -28,51 +28,78 @@ pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The value of a standard-alphabet base64 character, `None` for anything else.
+/// Decodes one base64 character without branching on it (as `base64ct` does): the value of
+/// a standard-alphabet character and a mask that is all ones for the alphabet (0 otherwise),
+/// plus a mask that is all ones for `=`. Key text goes through here, so its timing does not
+/// depend on which characters it holds.
+fn b64_value_ct(c: u8) -> (u8, u8, u8) {
+    let c = i16::from(c);
+    // Each term is `offset` where `lo <= c <= hi`, 0 elsewhere: ((lo - 1 - c) & (c - hi - 1))
+    // is negative exactly inside the range, and `>> 8` spreads its sign bit.
+    let within = |lo: i16, hi: i16| ((lo - 1 - c) & (c - hi - 1)) >> 8;
+    let mut v: i16 = -1;
+    v += within(0x41, 0x5a) & (c - 64); // A-Z -> 0..25 (+1)
+    v += within(0x61, 0x7a) & (c - 70); // a-z -> 26..51 (+1)
+    v += within(0x30, 0x39) & (c + 5); // 0-9 -> 52..61 (+1)
+    v += within(0x2b, 0x2b) & 63; // '+' -> 62 (+1)
+    v += within(0x2f, 0x2f) & 64; // '/' -> 63 (+1)
+    let valid = !(v >> 8) as u8; // v >= 0: all ones
+    let pad = within(0x3d, 0x3d) as u8; // '=': all ones
+    ((v as u8) & valid, valid, pad)
+}
+
+/// The value of a standard-alphabet base64 character, `None` for anything else (the
+/// character's value is found without a branch; only the verdict is a branch).
 fn b64_value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
+    let (v, valid, _) = b64_value_ct(c);
+    (valid != 0).then_some(v)
 }
 
 /// Amazon S3's lenient key decoding (Java JAXB `parseBase64Binary`): every character outside
 /// `A-Z a-z 0-9 + / =` is skipped, the rest is taken four at a time (an incomplete last
-/// group is ignored), `=` counts 127, and a group yields one byte, then a second unless its
-/// third character is `=`, then a third unless its fourth is `=`.
+/// group is ignored), `=` counts 127, and a group yields its first byte, its second unless
+/// its third character is `=`, and its third unless its fourth is `=` — the last two checks
+/// independent of each other, as JAXB's two sibling `if`s (`AA=A` gives `00 c0`).
+///
+/// No branch or index depends on the characters' values: each character's value and class
+/// come from [`b64_value_ct`], the group is filled through masks, and output bytes are
+/// written unconditionally while the length grows by 0 or 1. Timing depends only on the
+/// input length.
 pub(crate) fn decode_base64_lenient(input: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(input.len() / 4 * 3));
+    // Room for every byte any group could give, plus the two bytes written past the end.
+    let mut out = Zeroizing::new(vec![0u8; input.len() / 4 * 3 + 3]);
+    let mut len = 0usize;
     let mut quad = [0u8; 4];
-    let mut is_pad = [false; 4];
-    let mut n = 0;
+    let mut pads = [0u8; 4];
+    let mut n = 0usize;
     for &c in input {
-        let (v, pad) = match c {
-            b'=' => (127u8, true),
-            _ => match b64_value(c) {
-                Some(v) => (v, false),
-                None => continue,
-            },
-        };
-        quad[n] = v;
-        is_pad[n] = pad;
-        n += 1;
-        if n == 4 {
-            let q = quad.map(u32::from);
-            out.push(((q[0] << 2 | q[1] >> 4) & 0xFF) as u8);
-            if !is_pad[2] {
-                out.push(((q[1] << 4 | q[2] >> 2) & 0xFF) as u8);
-                if !is_pad[3] {
-                    out.push(((q[2] << 6 | q[3]) & 0xFF) as u8);
-                }
-            }
-            n = 0;
+        let (v, valid, pad) = b64_value_ct(c);
+        let take = valid | pad;
+        let v = (v & !pad) | (127 & pad);
+        // Store into every slot through a mask: the slot picked by `n` takes the value if the
+        // character counts.
+        for (i, (q, p)) in quad.iter_mut().zip(pads.iter_mut()).enumerate() {
+            let here = take & (((i ^ n) as u8).wrapping_sub(1) >> 7).wrapping_neg();
+            *q = (*q & !here) | (v & here);
+            *p = (*p & !here) | (pad & here);
         }
+        n += usize::from(take & 1);
+        // Emit the group when it is complete (n == 4): a flag computed without a branch.
+        let full = ((n >> 2) & 1) as u8;
+        let full_mask = full.wrapping_neg();
+        let q = quad.map(u32::from);
+        let keep2 = full & !pads[2] & 1;
+        let keep3 = full & !pads[3] & 1;
+        out[len] = (((q[0] << 2 | q[1] >> 4) & 0xFF) as u8 & full_mask) | (out[len] & !full_mask);
+        len += usize::from(full);
+        out[len] = ((q[1] << 4 | q[2] >> 2) & 0xFF) as u8;
+        len += usize::from(keep2);
+        out[len] = ((q[2] << 6 | q[3]) & 0xFF) as u8;
+        len += usize::from(keep3);
+        n &= 3;
     }
     quad.fill(0);
+    out.truncate(len);
     out
 }
 
@@ -131,11 +158,24 @@ pub(crate) fn decode_base64_padded(input: &[u8], skip_crlf: bool) -> Option<Zero
 #[derive(Debug)]
 pub(crate) struct JsonError;
 
+/// How [`parse_string_map`] treats a name that appears twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Duplicates {
+    /// The last value wins (the request-header dialect, as Amazon S3 reads the
+    /// encryption-context header).
+    LastWins,
+    /// A repeated name is an error (stored data, which this crate wrote without repeats).
+    Refuse,
+}
+
 /// Reads text that is exactly one JSON object (RFC 8259) whose member values are all
-/// strings. A repeated name keeps its last value. Whitespace around tokens is allowed;
-/// anything else (another value type, trailing data, bad escapes, lone surrogates, raw
-/// control characters) is an error.
-pub(crate) fn parse_string_map(text: &str) -> Result<BTreeMap<String, String>, JsonError> {
+/// strings; a repeated name as `dups` says. Whitespace around tokens is allowed; anything
+/// else (another value type, trailing data, bad escapes, lone surrogates, raw control
+/// characters) is an error.
+pub(crate) fn parse_string_map(
+    text: &str,
+    dups: Duplicates,
+) -> Result<BTreeMap<String, String>, JsonError> {
     let mut p = JsonReader {
         s: text.as_bytes(),
         i: 0,
@@ -154,7 +194,9 @@ pub(crate) fn parse_string_map(text: &str) -> Result<BTreeMap<String, String>, J
             p.expect(b':')?;
             p.ws();
             let v = p.string()?;
-            map.insert(k, v);
+            if map.insert(k, v).is_some() && dups == Duplicates::Refuse {
+                return Err(JsonError);
+            }
             p.ws();
             match p.next() {
                 Some(b',') => continue,
@@ -268,6 +310,26 @@ mod tests {
         assert_eq!(&decode_base64_lenient(b"QQ==")[..], b"A");
         assert!(decode_base64_lenient(b"ZZ").is_empty());
         assert_eq!(&decode_base64_lenient(b"QUJDQQ")[..], b"ABC");
+        // The third byte depends on the fourth character only (JAXB's sibling `if`s).
+        assert_eq!(&decode_base64_lenient(b"AA=A")[..], &[0x00, 0xc0]);
+        assert_eq!(&decode_base64_lenient(b"AA==")[..], &[0x00]);
+        assert_eq!(&decode_base64_lenient(b"AAA=")[..], &[0x00, 0x00]);
+    }
+
+    #[test]
+    fn ct_alphabet_matches_the_table() {
+        let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for c in 0..=255u8 {
+            let (v, valid, pad) = b64_value_ct(c);
+            match table.iter().position(|&t| t == c) {
+                Some(i) => assert_eq!((v, valid, pad), (i as u8, 0xFF, 0), "{c}"),
+                None => assert_eq!(
+                    (v, valid, pad),
+                    (0, 0, if c == b'=' { 0xFF } else { 0 }),
+                    "{c}"
+                ),
+            }
+        }
     }
 
     #[test]
@@ -297,10 +359,16 @@ mod tests {
 
     #[test]
     fn json_maps() {
-        let m = parse_string_map(r#" {"a":"b", "c" : "d\u00e9\ud83d\ude00", "a":"z"} "#).unwrap();
+        let text = r#" {"a":"b", "c" : "d\u00e9\ud83d\ude00", "a":"z"} "#;
+        assert!(parse_string_map(text, Duplicates::Refuse).is_err());
+        let m = parse_string_map(text, Duplicates::LastWins).unwrap();
         assert_eq!(m["a"], "z");
         assert_eq!(m["c"], "d\u{e9}\u{1F600}");
-        assert!(parse_string_map("{}").unwrap().is_empty());
+        assert!(
+            parse_string_map("{}", Duplicates::Refuse)
+                .unwrap()
+                .is_empty()
+        );
         for bad in [
             "",
             "[]",
@@ -314,7 +382,10 @@ mod tests {
             r#"{a:"b"}"#,
             r#"{"a":null}"#,
         ] {
-            assert!(parse_string_map(bad).is_err(), "{bad}");
+            assert!(
+                parse_string_map(bad, Duplicates::LastWins).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -133,3 +133,34 @@ proptest! {
         }
     }
 }
+
+/// Step 5.5 of `sse-headers/README.md`: the third byte of a group is emitted unless the
+/// fourth character is `=`, whatever the third is (JAXB's two sibling `if`s). `AA=A` decodes
+/// to `00 c0`, so the MD5 of those two bytes passes step 5.6 and the key is judged on its
+/// length, while the MD5 of `00` alone is a mismatch.
+#[test]
+fn lenient_key_third_byte_is_independent_of_the_second() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let md5_of = |b: &[u8]| b64(KeyMd5::of(b).as_bytes());
+    let judge = |md5: String| {
+        let fields = vec![
+            (
+                "x-amz-server-side-encryption-customer-algorithm",
+                "AES256".to_owned(),
+            ),
+            (
+                "x-amz-server-side-encryption-customer-key",
+                "AA=A".to_owned(),
+            ),
+            ("x-amz-server-side-encryption-customer-key-MD5", md5),
+        ];
+        let ctx = RequestContext::new(Operation::PutObject, Transport::Tls);
+        headers::parse(&ctx, &fields).unwrap_err()
+    };
+    assert_eq!(
+        judge(md5_of(&[0x00, 0xc0])),
+        headers::SseError::InvalidKeyLength
+    );
+    assert_eq!(judge(md5_of(&[0x00])), headers::SseError::KeyMd5Mismatch);
+}

@@ -109,11 +109,11 @@ fn nothing_prints_key_material() {
         assert_clean("MinIO SseError", &format!("{e:?} {e}"), &raw);
     }
     let e = SseError::KeyTooShort {
-        value: b64.to_string(),
+        value: b64.to_string().into(),
     };
     assert_clean("KeyTooShort", &format!("{e:?} {e}"), &raw);
     let e = SseError::KeyNotBase64 {
-        value: b64.to_string(),
+        value: b64.to_string().into(),
     };
     assert_clean("KeyNotBase64", &format!("{e:?} {e}"), &raw);
     let e = CustomerKey::from_slice(&raw[..31]).unwrap_err();

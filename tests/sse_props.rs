@@ -8,7 +8,9 @@ use s3crypt::keywrap::{AesGcmWrap, AesKw, AesKwp, KeyWrap};
 use s3crypt::kms::{Context, KeyProvider, StaticKms};
 use s3crypt::sse::metadata::EncryptionMetadata;
 use s3crypt::sse::object::{self, KeySource, PutRandom};
-use s3crypt::sse::{Domain, SealAlgorithm, SealedKey, UnsealOptions, path_join};
+use s3crypt::sse::{
+    Domain, SealAlgorithm, SealError, SealedKey, UnsealOptions, binding_name, path_join,
+};
 
 fn name() -> impl Strategy<Value = String> {
     prop_oneof!["[a-z0-9.-]{1,12}", "[a-zA-Z0-9/._ -]{0,24}", ".{0,8}"]
@@ -41,11 +43,21 @@ proptest! {
         let ext = CustomerKey::new(ek);
         let oek = ObjectKey::new(oek);
         let s = SealedKey::seal_with(&oek, &ext, iv, dom, &bucket, &object, suite, nonce);
+        let Ok(s) = s else {
+            // Refused exactly when the name cannot be bound uniquely.
+            prop_assert!(matches!(s, Err(SealError::UnboundName(_))));
+            prop_assert!(binding_name(&bucket, &object).is_err());
+            return Ok(());
+        };
         let opts = UnsealOptions::new();
         prop_assert_eq!(s.unseal(&ext, dom, &bucket, &object, opts).unwrap(), oek.duplicate());
-        // Another object name fails unless it cleans to the same path.
+        // Another object name fails unless it binds to the same name: only a trailing '/'.
         let r = s.unseal(&ext, dom, &bucket, &other, opts);
-        prop_assert_eq!(r.is_ok(), path_join(&bucket, &other) == path_join(&bucket, &object));
+        let same = binding_name(&bucket, &other).ok() == Some(path_join(&bucket, &object));
+        prop_assert_eq!(r.is_ok(), same);
+        if same {
+            prop_assert_eq!(other.trim_end_matches('/'), object.trim_end_matches('/'));
+        }
         let mut k2 = ek;
         k2[flip % 32] ^= 1;
         prop_assert!(s.unseal(&CustomerKey::new(k2), dom, &bucket, &object, opts).is_err());
@@ -72,13 +84,17 @@ proptest! {
         blob in proptest::collection::vec(any::<u8>(), 1..100), id in "[a-z0-9-]{1,10}",
     ) {
         let random = PutRandom { object_key_seed: [1; 32], iv: [2; 32], seal_nonce: [3; 12], suite: CipherSuite::Aes256Gcm };
-        let mut put = match dom {
+        let put = match dom {
             Domain::SseC => object::put_sse_c(&CustomerKey::new(ek), &bucket, &object, random),
             d => {
                 let gk = s3crypt::kms::GeneratedKey { key_id: id, plaintext: DataKey::new(ek), ciphertext: blob };
                 let c = (!ctx.is_empty()).then(|| Context::from(ctx));
-                object::put_with_data_key(d, gk, c, &bucket, &object, random).unwrap()
+                object::put_with_data_key(d, gk, c, &bucket, &object, random)
             }
+        };
+        let Ok(mut put) = put else {
+            prop_assert!(binding_name(&bucket, &object).is_err());
+            return Ok(());
         };
         put.metadata.multipart = multipart;
         let m = put.metadata.to_minio();
@@ -189,7 +205,7 @@ fn put_get_rotate_all_three_types() {
     // SSE-C, then rotation to a new customer key.
     let c1 = CustomerKey::new([1; 32]);
     let c2 = CustomerKey::new([2; 32]);
-    let put = object::put_sse_c(&c1, bucket, object, PutRandom::generate().unwrap());
+    let put = object::put_sse_c(&c1, bucket, object, PutRandom::generate().unwrap()).unwrap();
     let ct = seal_body(&put.object_key);
     let meta = decode(&put.metadata.to_minio());
     let oek = object::object_key(
@@ -342,4 +358,60 @@ fn typed_32_byte_wrap_forms() {
     let mut out = [0u8; 40];
     kw.wrap(key.expose_secret(), b"", &mut out).unwrap();
     assert_eq!(out, w);
+}
+
+/// Names that `path.Clean` makes equal must not open each other's keys: each is refused
+/// with a typed error, and the one alias left is the directory marker `dir/` ~ `dir`.
+#[test]
+fn names_that_alias_are_refused() {
+    let ext = CustomerKey::new([1; 32]);
+    let oek = ObjectKey::new([2; 32]);
+    let seal = |b: &str, o: &str| {
+        SealedKey::seal_with(
+            &oek,
+            &ext,
+            [3; 32],
+            Domain::SseC,
+            b,
+            o,
+            CipherSuite::Aes256Gcm,
+            [4; 12],
+        )
+    };
+    for (b, o) in [
+        ("bucket", "a//b"),
+        ("bucket", "a/./b"),
+        ("bucket", "x/../y"),
+        ("bucket", "/y"),
+        ("bucket", "dir//"),
+        ("bucket", ""),
+        ("bucket", "."),
+        ("b1", "../b2/obj"),
+        ("", "b2/obj"),
+        ("b1/b2", "obj"),
+        ("..", "obj"),
+    ] {
+        assert!(
+            matches!(seal(b, o), Err(SealError::UnboundName(_))),
+            "{b:?} {o:?} was bound"
+        );
+    }
+    let s = seal("b2", "obj").unwrap();
+    let opts = UnsealOptions::new();
+    assert!(matches!(
+        s.unseal(&ext, Domain::SseC, "b1", "../b2/obj", opts),
+        Err(SealError::UnboundName(_))
+    ));
+    let s = seal("bucket", "a/b").unwrap();
+    for o in ["a//b", "a/./b", "x/../a/b"] {
+        assert!(s.unseal(&ext, Domain::SseC, "bucket", o, opts).is_err());
+    }
+    // The documented alias: a directory marker binds like the name without its slash.
+    let s = seal("bucket", "dir/").unwrap();
+    assert!(s.unseal(&ext, Domain::SseC, "bucket", "dir", opts).is_ok());
+    let e = object::put_sse_c(&ext, "b1", "../b2/obj", PutRandom::generate().unwrap()).unwrap_err();
+    assert_eq!(
+        (e.http_status(), e.code()),
+        (400, "XMinioInvalidObjectName")
+    );
 }

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = if ctl & 0x20 != 0 { UnsealOptions::new().allow_legacy_dare_sha256() } else { UnsealOptions::new() };
     let sealed = if ctl & 0x80 != 0 {
         let suite = if ctl & 8 == 0 { CipherSuite::Aes256Gcm } else { CipherSuite::ChaCha20Poly1305 };
-        let mut s = SealedKey::seal_with(&oek, &ext, iv, dom, "bucket", "object", suite, [data[1]; 12]);
+        let mut s = SealedKey::seal_with(&oek, &ext, iv, dom, "bucket", "object", suite, [data[1]; 12]).unwrap();
         let pos = usize::from(data[2]) % 64;
         s.key[pos] ^= data[3];
         s

@@ -46,13 +46,15 @@ pub enum SseError {
     MissingKeyMd5,
     /// The key value holds a non-ASCII character.
     KeyNotBase64 {
-        /// The key value as sent (echoed as `ArgumentValue`; redacted in `Debug`).
-        value: String,
+        /// The key value as sent (echoed as `ArgumentValue`; redacted in `Debug`; wiped
+        /// when dropped).
+        value: zeroize::Zeroizing<String>,
     },
     /// The key decodes to no bytes at all.
     KeyTooShort {
-        /// The key value as sent (echoed as `ArgumentValue`; redacted in `Debug`).
-        value: String,
+        /// The key value as sent (echoed as `ArgumentValue`; redacted in `Debug`; wiped
+        /// when dropped).
+        value: zeroize::Zeroizing<String>,
     },
     /// The key-MD5 header is not the base64 MD5 of the key.
     KeyMd5Mismatch,
@@ -216,9 +218,8 @@ impl SseError {
     pub fn argument_value(&self) -> Option<&str> {
         use SseError::*;
         match self {
+            KeyNotBase64 { value } | KeyTooShort { value } => Some(value.as_str()),
             SseHeaderNotSupported { value }
-            | KeyNotBase64 { value }
-            | KeyTooShort { value }
             | IncompatibleSse { value }
             | InvalidAlgorithm { value } => Some(value),
             KmsRequiresSigV4 => Some("null"),

@@ -1,7 +1,7 @@
 //! Steps 1–3 of the procedure: field syntax, header-section size, and field handling
 //! (case-insensitive names, trimmed values, repeated lines joined with `,`).
 
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::{HeaderSource, MAX_HEADER_SECTION, SseError};
 
@@ -72,22 +72,25 @@ enum Slot<'a> {
     #[default]
     Absent,
     One(&'a [u8]),
-    Joined(Vec<u8>),
+    Joined(Zeroizing<Vec<u8>>),
+}
+
+/// Appends `,value` to a joined value. Growing moves the bytes to a new block and wipes the
+/// old one (a plain `Vec` reallocation would free it unwiped: key lines may be in it).
+fn append(v: &mut Zeroizing<Vec<u8>>, value: &[u8]) {
+    let need = v.len() + 1 + value.len();
+    if need > v.capacity() {
+        let mut grown = Zeroizing::new(Vec::with_capacity(need.saturating_mul(2)));
+        grown.extend_from_slice(v);
+        core::mem::swap(v, &mut grown); // `grown` (the old block) is wiped on drop
+    }
+    v.push(b',');
+    v.extend_from_slice(value);
 }
 
 /// The SSE fields of a request after steps 1–3.
 pub(crate) struct Fields<'a> {
     slots: [Slot<'a>; NAMES.len()],
-}
-
-impl Drop for Fields<'_> {
-    fn drop(&mut self) {
-        for s in &mut self.slots {
-            if let Slot::Joined(v) = s {
-                v.zeroize();
-            }
-        }
-    }
 }
 
 fn trim(v: &[u8]) -> &[u8] {
@@ -128,15 +131,14 @@ impl<'a> Fields<'a> {
             *slot = match core::mem::replace(slot, Slot::Absent) {
                 Slot::Absent => Slot::One(value),
                 Slot::One(first) => {
-                    let mut v = Vec::with_capacity(first.len() + 1 + value.len());
+                    let mut v =
+                        Zeroizing::new(Vec::with_capacity(2 * (first.len() + 1 + value.len())));
                     v.extend_from_slice(first);
-                    v.push(b',');
-                    v.extend_from_slice(value);
+                    append(&mut v, value);
                     Slot::Joined(v)
                 }
                 Slot::Joined(mut v) => {
-                    v.push(b',');
-                    v.extend_from_slice(value);
+                    append(&mut v, value);
                     Slot::Joined(v)
                 }
             };
@@ -156,7 +158,7 @@ impl<'a> Fields<'a> {
         match &self.slots[field as usize] {
             Slot::Absent => None,
             Slot::One(v) => Some(v),
-            Slot::Joined(v) => Some(v),
+            Slot::Joined(v) => Some(v.as_slice()),
         }
     }
 

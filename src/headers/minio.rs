@@ -326,7 +326,7 @@ fn kms_or_s3(f: &Fields<'_>) -> Result<Encryption, SseError> {
             let text =
                 core::str::from_utf8(&raw).map_err(|_| MinioError::InvalidEncryptionContext)?;
             Some(
-                encoding::parse_string_map(text)
+                encoding::parse_string_map(text, encoding::Duplicates::LastWins)
                     .map_err(|_| MinioError::InvalidEncryptionContext)?,
             )
         }

@@ -516,12 +516,16 @@ fn sse_c_group(
     }
     // 5.4
     if !key.is_ascii() {
-        return Err(SseError::KeyNotBase64 { value: lossy(key) });
+        return Err(SseError::KeyNotBase64 {
+            value: zeroize::Zeroizing::new(lossy(key)),
+        });
     }
     // 5.5
     let k = encoding::decode_base64_lenient(key);
     if k.is_empty() {
-        return Err(SseError::KeyTooShort { value: lossy(key) });
+        return Err(SseError::KeyTooShort {
+            value: zeroize::Zeroizing::new(lossy(key)),
+        });
     }
     let customer = SseCustomer::from_bytes(k);
     // 5.6: the header must be, as a string, the padded base64 of MD5(K).
@@ -552,7 +556,7 @@ fn sse_c_group(
 fn decode_context(value: &[u8]) -> Option<BTreeMap<String, String>> {
     let raw = encoding::decode_base64_padded(value, false)?;
     let text = core::str::from_utf8(&raw).ok()?;
-    encoding::parse_string_map(text).ok()
+    encoding::parse_string_map(text, encoding::Duplicates::LastWins).ok()
 }
 
 fn lossy(v: &[u8]) -> String {

@@ -269,8 +269,9 @@ impl EncryptionMetadata {
             Some(v) => {
                 let raw = b64(CONTEXT, v)?;
                 let text = core::str::from_utf8(&raw).map_err(|_| MetadataError::InvalidContext)?;
-                let map = crate::encoding::parse_string_map(text)
-                    .map_err(|_| MetadataError::InvalidContext)?;
+                let map =
+                    crate::encoding::parse_string_map(text, crate::encoding::Duplicates::Refuse)
+                        .map_err(|_| MetadataError::InvalidContext)?;
                 Some(Context::from(map))
             }
         };

@@ -27,10 +27,54 @@ pub mod seal;
 
 pub use seal::{Domain, SealAlgorithm, SealError, SealedKey, UnsealOptions};
 
+/// The name a sealed key is bound to: `path.Join(bucket, object)`, **refusing** every
+/// bucket/object pair whose join another pair could also give. MinIO binds
+/// `path.Join(bucket, object)` and is safe only because it refuses object names `path.Clean`
+/// changes before it seals; this function makes that rule part of the binding:
+///
+/// - the bucket must be non-empty, hold no `/`, and not be `.` or `..`;
+/// - the object must be non-empty, must not start with `/`, and (after one trailing `/`,
+///   which is allowed) must hold no empty, `.` or `..` element.
+///
+/// So `a//b`, `a/./b`, `x/../y` and, across buckets, `b1` + `../b2/obj` are refused, and the
+/// one alias left is a directory marker: `dir/` binds like `dir` (MinIO stores both as the
+/// same path; see `docs/sse.md`).
+///
+/// ```
+/// use s3crypt::sse::{SealError, binding_name};
+/// assert_eq!(binding_name("bucket", "dir/file").unwrap(), "bucket/dir/file");
+/// assert_eq!(binding_name("bucket", "dir/").unwrap(), "bucket/dir");
+/// assert!(matches!(binding_name("b1", "../b2/obj"), Err(SealError::UnboundName(_))));
+/// assert!(binding_name("bucket", "a//b").is_err());
+/// ```
+pub fn binding_name(bucket: &str, object: &str) -> Result<String, SealError> {
+    if bucket.is_empty() || bucket.contains('/') || bucket == "." || bucket == ".." {
+        return Err(SealError::UnboundName(
+            "the bucket name must be non-empty, without '/', and not '.' or '..'",
+        ));
+    }
+    if object.is_empty() {
+        return Err(SealError::UnboundName("the object name is empty"));
+    }
+    let body = object.strip_suffix('/').unwrap_or(object);
+    if body
+        .split('/')
+        .any(|e| e.is_empty() || e == "." || e == "..")
+    {
+        return Err(SealError::UnboundName(
+            "the object name has an empty, '.' or '..' element (a leading '/', '//', '/./' or '/../'), which path.Clean would change",
+        ));
+    }
+    let joined = path_join(bucket, object);
+    debug_assert_eq!(joined, format!("{bucket}/{body}"));
+    Ok(joined)
+}
+
 /// Go's `path.Join(bucket, object)`: the non-empty elements joined with `/`, then cleaned
 /// (`path.Clean`: repeated slashes collapse, `.` elements go, `..` removes the element before
-/// it, a trailing slash goes). The sealing key binds this string, so `a/` and `a` share a key
-/// and `../x` escapes the bucket exactly as in MinIO.
+/// it, a trailing slash goes). This is MinIO's formula; it aliases (`a/` and `a`, `../x`
+/// escapes the bucket), so sealing binds through [`binding_name`], which refuses the names
+/// it would change.
 ///
 /// ```
 /// use s3crypt::sse::path_join;

@@ -11,7 +11,7 @@
 //!
 //! let customer = CustomerKey::new([7; 32]);
 //! // PUT: a fresh object key, and the metadata to store beside the object.
-//! let put = object::put_sse_c(&customer, "bucket", "photo.jpg", PutRandom::generate()?);
+//! let put = object::put_sse_c(&customer, "bucket", "photo.jpg", PutRandom::generate()?)?;
 //! let stored = put.metadata.to_minio();
 //! // GET: decode the metadata and unseal the object key with the customer key.
 //! let meta = EncryptionMetadata::from_minio(stored.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
@@ -59,6 +59,7 @@ impl ObjectError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Seal(SealError::KeyMismatch) => "AccessDenied",
+            Self::Seal(SealError::UnboundName(_)) => "XMinioInvalidObjectName",
             Self::WrongKeySource { .. } => "InvalidRequest",
             Self::Kms(KmsError::KeyNotFound(_)) => "KMS.NotFoundException",
             _ => "InternalError",
@@ -69,7 +70,9 @@ impl ObjectError {
     pub fn http_status(&self) -> u16 {
         match self {
             Self::Seal(SealError::KeyMismatch) => 403,
-            Self::WrongKeySource { .. } | Self::Kms(KmsError::KeyNotFound(_)) => 400,
+            Self::WrongKeySource { .. }
+            | Self::Kms(KmsError::KeyNotFound(_))
+            | Self::Seal(SealError::UnboundName(_)) => 400,
             _ => 500,
         }
     }
@@ -82,6 +85,7 @@ impl ObjectError {
                 "The encryption parameters are not applicable to this object."
             }
             Self::Kms(KmsError::KeyNotFound(_)) => "Invalid keyId",
+            Self::Seal(SealError::UnboundName(_)) => "Object name contains unsupported characters.",
             _ => "We encountered an internal error, please try again.",
         }
     }
@@ -146,7 +150,7 @@ fn put_with(
     bucket: &str,
     object: &str,
     r: &PutRandom,
-) -> (ObjectKey, SealedKey) {
+) -> Result<(ObjectKey, SealedKey), SealError> {
     let oek = generate_object_key_with(ext, &r.object_key_seed);
     let sealed = SealedKey::seal_with(
         &oek,
@@ -157,14 +161,20 @@ fn put_with(
         object,
         r.suite,
         r.seal_nonce,
-    );
-    (oek, sealed)
+    )?;
+    Ok((oek, sealed))
 }
 
-/// SSE-C PUT: an object key sealed under the customer key.
-pub fn put_sse_c(key: &CustomerKey, bucket: &str, object: &str, random: PutRandom) -> PutKeys {
-    let (object_key, sealed_key) = put_with(key, Domain::SseC, bucket, object, &random);
-    PutKeys {
+/// SSE-C PUT: an object key sealed under the customer key. Fails only for a name the
+/// sealed key cannot be bound to ([`SealError::UnboundName`]).
+pub fn put_sse_c(
+    key: &CustomerKey,
+    bucket: &str,
+    object: &str,
+    random: PutRandom,
+) -> Result<PutKeys, ObjectError> {
+    let (object_key, sealed_key) = put_with(key, Domain::SseC, bucket, object, &random)?;
+    Ok(PutKeys {
         object_key,
         metadata: EncryptionMetadata {
             domain: Domain::SseC,
@@ -173,7 +183,7 @@ pub fn put_sse_c(key: &CustomerKey, bucket: &str, object: &str, random: PutRando
             context: None,
             multipart: false,
         },
-    }
+    })
 }
 
 /// The KMS context MinIO binds a data key to: SSE-S3 `{bucket: bucket/object}`; SSE-KMS the
@@ -211,7 +221,7 @@ pub fn put_with_data_key(
             given: "a KMS data key",
         });
     }
-    let (object_key, sealed_key) = put_with(&data_key.plaintext, domain, bucket, object, &random);
+    let (object_key, sealed_key) = put_with(&data_key.plaintext, domain, bucket, object, &random)?;
     Ok(PutKeys {
         object_key,
         metadata: EncryptionMetadata {
@@ -238,6 +248,7 @@ pub fn put_sse_s3(
     object: &str,
     random: PutRandom,
 ) -> Result<PutKeys, ObjectError> {
+    super::binding_name(bucket, object)?; // refuse before asking the KMS
     let ctx = kms_context(Domain::SseS3, None, bucket, object);
     let dk = kms.generate_key(kms.default_key_id(), &ctx)?;
     put_with_data_key(Domain::SseS3, dk, None, bucket, object, random)
@@ -252,6 +263,7 @@ pub fn put_sse_kms(
     object: &str,
     random: PutRandom,
 ) -> Result<PutKeys, ObjectError> {
+    super::binding_name(bucket, object)?; // refuse before asking the KMS
     let ctx = kms_context(Domain::SseKms, client_context.as_ref(), bucket, object);
     let dk = kms.generate_key(key_id, &ctx)?;
     put_with_data_key(Domain::SseKms, dk, client_context, bucket, object, random)
@@ -397,7 +409,7 @@ pub fn rotate_kms(
         object,
         random.suite,
         random.seal_nonce,
-    );
+    )?;
     Ok(EncryptionMetadata {
         sealed_key,
         data_key: Some(StoredDataKey {

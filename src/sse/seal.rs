@@ -39,6 +39,10 @@ pub enum SealError {
     /// The OS random number generator failed.
     #[error("the OS random number generator failed")]
     Random,
+    /// The bucket/object pair cannot be bound uniquely (see [`binding_name`](super::binding_name)):
+    /// another pair would seal to the same name.
+    #[error("cannot bind a sealed key to this bucket/object: {0}")]
+    UnboundName(&'static str),
 }
 
 /// The sealing domain: which kind of external key sealed the object key.
@@ -143,16 +147,17 @@ pub fn generate_iv() -> Result<[u8; IV_LEN], SealError> {
 }
 
 /// The sealing key (KEK): `HMAC-SHA256(EK, IV ‖ domain ‖ "DAREv2-HMAC-SHA256" ‖
-/// path.Join(bucket, object))`.
+/// path.Join(bucket, object))`, for names [`binding_name`](super::binding_name) accepts
+/// ([`SealError::UnboundName`] otherwise).
 pub fn sealing_key(
     ext: &impl ExternalKey,
     iv: &[u8; IV_LEN],
     domain: Domain,
     bucket: &str,
     object: &str,
-) -> ObjectKey {
-    let path = super::path_join(bucket, object);
-    ObjectKey::take(&mut hmac_sha256(
+) -> Result<ObjectKey, SealError> {
+    let path = super::binding_name(bucket, object)?;
+    Ok(ObjectKey::take(&mut hmac_sha256(
         ext.external_key_bytes(),
         &[
             iv,
@@ -160,7 +165,7 @@ pub fn sealing_key(
             SEAL_ALGORITHM.as_bytes(),
             path.as_bytes(),
         ],
-    ))
+    )))
 }
 
 /// The legacy `DARE-SHA256` sealing key: `SHA-256(EK ‖ IV)`.
@@ -193,8 +198,8 @@ impl SealedKey {
         object: &str,
         suite: CipherSuite,
         nonce: [u8; 12],
-    ) -> Self {
-        let kek = sealing_key(ext, &iv, domain, bucket, object);
+    ) -> Result<Self, SealError> {
+        let kek = sealing_key(ext, &iv, domain, bucket, object)?;
         let mut key = [0u8; SEALED_KEY_LEN];
         // 32 bytes into a 64-byte buffer: a valid final package, so this cannot fail.
         let r = StreamCipher::new(&kek, suite).seal_package(
@@ -205,11 +210,11 @@ impl SealedKey {
             &mut key,
         );
         debug_assert_eq!(r, Ok(SEALED_KEY_LEN));
-        Self {
+        Ok(Self {
             key,
             iv,
             algorithm: SealAlgorithm::DareV2HmacSha256,
-        }
+        })
     }
 
     /// Seals `oek` with the given IV, a random DARE nonce and the CPU's preferred suite (as
@@ -222,7 +227,7 @@ impl SealedKey {
         bucket: &str,
         object: &str,
     ) -> Result<Self, SealError> {
-        Ok(Self::seal_with(
+        Self::seal_with(
             oek,
             ext,
             iv,
@@ -231,11 +236,12 @@ impl SealedKey {
             object,
             CipherSuite::preferred(),
             random()?,
-        ))
+        )
     }
 
     /// Recovers the object key. Any wrong input (key, domain, bucket, object, IV, a changed
-    /// byte) gives [`SealError::KeyMismatch`].
+    /// byte) gives [`SealError::KeyMismatch`]; a name that cannot be bound
+    /// [`SealError::UnboundName`].
     pub fn unseal(
         &self,
         ext: &impl ExternalKey,
@@ -246,7 +252,7 @@ impl SealedKey {
     ) -> Result<ObjectKey, SealError> {
         let (kek, dare_opts) = match self.algorithm {
             SealAlgorithm::DareV2HmacSha256 => (
-                sealing_key(ext, &self.iv, domain, bucket, object),
+                sealing_key(ext, &self.iv, domain, bucket, object)?,
                 DecryptOptions::new(),
             ),
             SealAlgorithm::LegacyDareSha256 => {
@@ -286,9 +292,7 @@ impl SealedKey {
         nonce: [u8; 12],
     ) -> Result<Self, SealError> {
         let oek = self.unseal(old, domain, bucket, object, opts)?;
-        Ok(Self::seal_with(
-            &oek, new, iv, domain, bucket, object, suite, nonce,
-        ))
+        Self::seal_with(&oek, new, iv, domain, bucket, object, suite, nonce)
     }
 }
 

@@ -9,7 +9,9 @@ use s3crypt::kms::{self, Context, KeyProvider, StaticKms};
 use s3crypt::sse::metadata::EncryptionMetadata;
 use s3crypt::sse::object::{self, KeySource, PutRandom};
 use s3crypt::sse::seal::{self, SealAlgorithm};
-use s3crypt::sse::{Domain, SealError, SealedKey, UnsealOptions, etag, multipart, path_join};
+use s3crypt::sse::{
+    Domain, SealError, SealedKey, UnsealOptions, binding_name, etag, multipart, path_join,
+};
 use sha2::Sha256;
 
 use crate::dare::rule_plaintext;
@@ -73,6 +75,53 @@ fn decode(m: &BTreeMap<String, String>) -> Result<EncryptionMetadata, String> {
         .ok_or_else(|| "no SSE entries".to_string())
 }
 
+/// MinIO's KEK computed here, independently of the crate:
+/// `HMAC-SHA256(EK, IV ‖ domain ‖ "DAREv2-HMAC-SHA256" ‖ path_joined)`.
+fn raw_kek(ext: &[u8], iv: &[u8], dom: &str, path_joined: &str) -> [u8; 32] {
+    use hmac::{KeyInit, Mac};
+    let mut m = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(ext).expect("any key length");
+    for part in [
+        iv,
+        dom.as_bytes(),
+        b"DAREv2-HMAC-SHA256",
+        path_joined.as_bytes(),
+    ] {
+        m.update(part);
+    }
+    m.finalize().into_bytes().into()
+}
+
+/// The object name a case is read under. MinIO refuses names `path.Clean` changes before it
+/// seals, and so does the crate (`binding_name`): a case made by calling MinIO's crypto code
+/// with such a name must be refused under it, and is read under its cleaned name, which
+/// binds to the same `path_joined` (None when the cleaned path leaves the bucket).
+fn canonical_name<'a>(
+    bucket: &str,
+    object: &'a str,
+    joined: &'a str,
+) -> Result<Option<&'a str>, String> {
+    match binding_name(bucket, object) {
+        Ok(j) => {
+            expect_eq("binding_name", j.as_str(), joined)?;
+            Ok(Some(object))
+        }
+        Err(SealError::UnboundName(_)) => {
+            let clean = joined
+                .strip_prefix(bucket)
+                .and_then(|r| r.strip_prefix('/'));
+            if let Some(o) = clean {
+                expect_eq(
+                    "binding of the cleaned name",
+                    binding_name(bucket, o).ok(),
+                    Some(joined.to_owned()),
+                )?;
+            }
+            Ok(clean)
+        }
+        Err(e) => Err(format!("binding_name: {e}")),
+    }
+}
+
 fn full_object(c: &Value) -> Result<(), String> {
     let dom = domain(c)?;
     let (bucket, object) = (str_of(c, "bucket"), str_of(c, "object"));
@@ -81,6 +130,9 @@ fn full_object(c: &Value) -> Result<(), String> {
         path_join(bucket, object),
         str_of(c, "path_joined").to_owned(),
     )?;
+    let Some(object) = canonical_name(bucket, object, str_of(c, "path_joined"))? else {
+        return Err("a whole object whose name leaves its bucket".into());
+    };
     let random = PutRandom {
         object_key_seed: arr(c, "generate_key_random_hex")?,
         iv: arr(c, "iv_hex")?,
@@ -104,7 +156,18 @@ fn full_object(c: &Value) -> Result<(), String> {
                 key.key_md5().to_base64(),
                 str_of(c, "header_customer_key_md5").to_owned(),
             )?;
-            put = object::put_sse_c(&key, bucket, object, random);
+            if object != str_of(c, "object") {
+                let r = object::put_sse_c(
+                    &key,
+                    bucket,
+                    str_of(c, "object"),
+                    PutRandom::generate().map_err(|e| e.to_string())?,
+                );
+                if !matches!(r, Err(object::ObjectError::Seal(SealError::UnboundName(_)))) {
+                    return Err("a name path.Clean changes was bound".into());
+                }
+            }
+            put = object::put_sse_c(&key, bucket, object, random).map_err(|e| e.to_string())?;
             customer = Some(key);
             source_kms = None;
         }
@@ -266,7 +329,8 @@ fn full_object(c: &Value) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             seal::sealing_key(&dek, &arr(c, "iv_hex")?, dom, bucket, object)
         }
-    };
+    }
+    .map_err(|e| e.to_string())?;
     expect_eq(
         "sealing_key",
         hex(kek.expose_secret()),
@@ -293,16 +357,14 @@ fn ext_of(c: &Value) -> Result<CustomerKey, String> {
 fn seal_case(c: &Value) -> Result<(), String> {
     let ext = ext_of(c)?;
     let (bucket, object, dom) = (str_of(c, "bucket"), str_of(c, "object"), domain(c)?);
-    expect_eq(
-        "path_joined",
-        path_join(bucket, object),
-        str_of(c, "path_joined").to_owned(),
-    )?;
+    let joined = str_of(c, "path_joined");
+    expect_eq("path_joined", path_join(bucket, object), joined.to_owned())?;
     let iv = arr(c, "iv_hex")?;
-    let kek = seal::sealing_key(&ext, &iv, dom, bucket, object);
+    // MinIO's formula, computed here: the recorded KEK.
+    let raw = raw_kek(ext.expose_secret(), &iv, str_of(c, "domain"), joined);
     expect_eq(
         "sealing_key",
-        hex(kek.expose_secret()),
+        hex(&raw),
         str_of(c, "sealing_key_hex").to_owned(),
     )?;
     let oek =
@@ -312,6 +374,44 @@ fn seal_case(c: &Value) -> Result<(), String> {
         SealAlgorithm::DareV2HmacSha256.name(),
         str_of(c, "seal_algorithm"),
     )?;
+    // The sealed key is one DARE 2.0 package of the OEK under the KEK.
+    let mut pkg = [0u8; 64];
+    dare::encrypt_buffer_with_nonce(
+        &ObjectKey::new(raw),
+        suite(c)?,
+        &arr(c, "seal_rand_hex")?,
+        0,
+        oek.expose_secret(),
+        &mut pkg,
+    )
+    .map_err(|e| e.to_string())?;
+    expect_eq(
+        "sealed_key (raw KEK)",
+        hex(&pkg),
+        str_of(c, "sealed_key_hex").to_owned(),
+    )?;
+    let canonical = canonical_name(bucket, object, joined)?;
+    if canonical != Some(object) {
+        // A name that cannot be bound: refused at every entry point.
+        let r = SealedKey::seal_with(&oek, &ext, iv, dom, bucket, object, suite(c)?, [0; 12]);
+        if !matches!(r, Err(SealError::UnboundName(_))) {
+            return Err(format!("{object:?} was bound: {r:?}"));
+        }
+        let stored = SealedKey {
+            key: pkg,
+            iv,
+            algorithm: SealAlgorithm::DareV2HmacSha256,
+        };
+        let r = stored.unseal(&ext, dom, bucket, object, UnsealOptions::new());
+        if !matches!(r, Err(SealError::UnboundName(_))) {
+            return Err(format!("{object:?} unsealed: {r:?}"));
+        }
+    }
+    let Some(object) = canonical else {
+        return Ok(()); // the cleaned path leaves the bucket: no name reads it
+    };
+    let kek = seal::sealing_key(&ext, &iv, dom, bucket, object).map_err(|e| e.to_string())?;
+    expect_eq("sealing_key", hex(kek.expose_secret()), hex(&raw))?;
     let sealed = SealedKey::seal_with(
         &oek,
         &ext,
@@ -321,7 +421,8 @@ fn seal_case(c: &Value) -> Result<(), String> {
         object,
         suite(c)?,
         arr(c, "seal_rand_hex")?,
-    );
+    )
+    .map_err(|e| e.to_string())?;
     expect_eq(
         "sealed_key",
         hex(&sealed.key),
@@ -411,37 +512,50 @@ fn legacy(c: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// `unseal-negative`: inputs MinIO's `Unseal` rejects. Per the README a negative case
+/// passes when the crate refuses it, at any stage (the stored algorithm name, the sealed
+/// key's or IV's length, the name binding, the unseal), with the error the case names:
+/// `ErrSecretKeyMismatch` is `SealError::KeyMismatch`; any other error must carry exactly
+/// MinIO's message. A name refused before any key is used (`UnboundName`) is a stricter,
+/// earlier refusal and passes too.
 fn negative(c: &Value) -> Result<(), String> {
     expect_eq("expect", str_of(c, "expect"), "error")?;
-    let ext = ext_of(c)?;
-    let sealed = SealedKey {
-        key: arr(c, "sealed_key_hex")?,
-        iv: arr(c, "iv_hex")?,
-        algorithm: SealAlgorithm::from_name(str_of(c, "seal_algorithm"))
-            .map_err(|e| e.to_string())?,
+    let (name, message) = (str_of(c, "error_name"), str_of(c, "error_message"));
+    let judge = |e: SealError| -> Result<(), String> {
+        match (&e, name) {
+            (SealError::UnboundName(_), _) => Ok(()),
+            (SealError::KeyMismatch, "ErrSecretKeyMismatch") => {
+                expect_eq("error_message", e.to_string(), message.to_owned())
+            }
+            (SealError::KeyMismatch, n) => {
+                Err(format!("refused as a key mismatch, case names {n}"))
+            }
+            (_, "ErrSecretKeyMismatch") => {
+                Err(format!("refused with {e:?}, case names a key mismatch"))
+            }
+            _ => expect_eq("error_message", e.to_string(), message.to_owned()),
+        }
     };
+    let ext = ext_of(c)?;
+    let algorithm = match SealAlgorithm::from_name(str_of(c, "seal_algorithm")) {
+        Ok(a) => a,
+        Err(e) => return judge(e),
+    };
+    let (Ok(key), Ok(iv)) = (arr(c, "sealed_key_hex"), arr(c, "iv_hex")) else {
+        // Not a 64-byte sealed key or a 32-byte IV: MinIO fails such a key as a mismatch.
+        return expect_eq("error_name", name, "ErrSecretKeyMismatch");
+    };
+    let sealed = SealedKey { key, iv, algorithm };
     // Even with legacy unsealing allowed the key must not come out.
-    let r = sealed.unseal(
+    match sealed.unseal(
         &ext,
         domain(c)?,
         str_of(c, "bucket"),
         str_of(c, "object"),
         UnsealOptions::new().allow_legacy_dare_sha256(),
-    );
-    match r {
-        Err(e @ SealError::KeyMismatch) => {
-            expect_eq(
-                "error_name",
-                "ErrSecretKeyMismatch",
-                str_of(c, "error_name"),
-            )?;
-            expect_eq(
-                "error_message",
-                e.to_string(),
-                str_of(c, "error_message").to_owned(),
-            )
-        }
-        other => Err(format!("got {other:?}")),
+    ) {
+        Ok(_) => Err("unsealed".into()),
+        Err(e) => judge(e),
     }
 }
 
