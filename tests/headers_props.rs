@@ -164,3 +164,24 @@ fn lenient_key_third_byte_is_independent_of_the_second() {
     );
     assert_eq!(judge(md5_of(&[0x00])), headers::SseError::KeyMd5Mismatch);
 }
+
+proptest! {
+    /// Any range spec (including ones `parse` never gives) against any size: no panic, and
+    /// an answer inside the object.
+    #[test]
+    fn range_resolve_never_panics(a in any::<u64>(), b in any::<u64>(), size in any::<u64>(), kind in 0u8..3) {
+        use s3crypt::headers::range::RangeSpec;
+        let spec = match kind { 0 => RangeSpec::FromTo(a, b), 1 => RangeSpec::From(a), _ => RangeSpec::Suffix(a) };
+        if let Ok((off, len)) = spec.resolve(size) {
+            prop_assert!(len > 0 || size == 0);
+            prop_assert!(off.checked_add(len).is_some_and(|e| e <= size));
+        }
+    }
+}
+
+#[test]
+fn hand_built_ranges_that_parse_cannot_give_are_invalid() {
+    use s3crypt::headers::range::{RangeError, RangeSpec};
+    assert_eq!(RangeSpec::FromTo(10, 5).resolve(100), Err(RangeError::Invalid));
+    assert_eq!(RangeSpec::Suffix(0).resolve(100), Err(RangeError::Invalid));
+}

@@ -415,3 +415,64 @@ fn names_that_alias_are_refused() {
         (400, "XMinioInvalidObjectName")
     );
 }
+
+/// A storage layer that changes the case of metadata names must not make an encrypted
+/// object decode as unencrypted, and a case-variant duplicate is refused.
+#[test]
+fn metadata_names_match_in_any_case() {
+    let put = object::put_sse_c(
+        &CustomerKey::new([1; 32]),
+        "bucket",
+        "object",
+        PutRandom::generate().unwrap(),
+    )
+    .unwrap();
+    let m = put.metadata.to_minio();
+    for f in [str::to_ascii_lowercase, str::to_ascii_uppercase] {
+        let changed: Vec<(String, String)> = m.iter().map(|(k, v)| (f(k), v.clone())).collect();
+        let back = EncryptionMetadata::from_minio(changed.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap()
+            .expect("still encrypted");
+        assert_eq!(back, put.metadata);
+    }
+    let (k, v) = m.iter().next().unwrap();
+    let lower = k.to_ascii_lowercase();
+    let dup = m
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([(lower.as_str(), v.as_str())]);
+    assert!(EncryptionMetadata::from_minio(dup).is_err());
+    // An unknown entry under the prefix, in any case, is refused.
+    let odd = m
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([("x-minio-internal-server-side-encryption-surprise", "x")]);
+    assert!(EncryptionMetadata::from_minio(odd).is_err());
+}
+
+/// The stored KMS context is data this crate wrote: a repeated JSON name is refused (the
+/// request header keeps Amazon S3's last-value-wins).
+#[test]
+fn stored_context_refuses_duplicate_names() {
+    use base64::Engine as _;
+    let gk = s3crypt::kms::GeneratedKey {
+        key_id: "k".into(),
+        plaintext: DataKey::new([1; 32]),
+        ciphertext: vec![1, 2, 3],
+    };
+    let ctx = Context::from(std::collections::BTreeMap::from([("a".to_owned(), "1".to_owned())]));
+    let put = object::put_with_data_key(Domain::SseKms, gk, Some(ctx), "b", "o", PutRandom::generate().unwrap())
+        .unwrap();
+    let mut m = put.metadata.to_minio();
+    let name = "X-Minio-Internal-Server-Side-Encryption-Context";
+    assert!(m.contains_key(name));
+    let decode = |m: &std::collections::BTreeMap<String, String>| {
+        EncryptionMetadata::from_minio(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    };
+    assert!(decode(&m).unwrap().is_some());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    m.insert(name.into(), b64.encode(br#"{"a":"1","a":"2"}"#));
+    assert!(decode(&m).is_err());
+    m.insert(name.into(), b64.encode(br#"{"a":"1","b":"2"}"#));
+    assert!(decode(&m).unwrap().is_some());
+}

@@ -123,9 +123,12 @@ impl RangeSpec {
 
     /// The `(offset, length)` of the range in an object of `size` bytes: a suffix longer than
     /// the object is the whole object; an end past the object is clamped; a start at or past
-    /// the end is unsatisfiable.
+    /// the end is unsatisfiable. A spec [`parse`](Self::parse) cannot give (`FromTo(a, b)`
+    /// with a > b, `Suffix(0)`, built by hand) is [`RangeError::Invalid`].
     pub fn resolve(&self, size: u64) -> Result<(u64, u64), RangeError> {
         match *self {
+            Self::FromTo(a, b) if a > b => Err(RangeError::Invalid),
+            Self::Suffix(0) => Err(RangeError::Invalid),
             Self::Suffix(n) => {
                 let len = n.min(size);
                 Ok((size - len, len))
@@ -133,6 +136,7 @@ impl RangeSpec {
             Self::FromTo(a, _) | Self::From(a) if a >= size => {
                 Err(RangeError::Unsatisfiable(*self))
             }
+            // a < size here, so size - 1 and the length cannot wrap.
             Self::FromTo(a, b) => Ok((a, b.min(size - 1) - a + 1)),
             Self::From(a) => Ok((a, size - a)),
         }

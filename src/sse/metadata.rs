@@ -174,8 +174,15 @@ impl EncryptionMetadata {
     ) -> Result<Option<Self>, MetadataError> {
         let mut found: BTreeMap<&str, &str> = BTreeMap::new();
         let mut multipart = false;
+        // Names are matched in any ASCII case: a storage layer that changes the case of
+        // metadata names must not turn an encrypted object into a plaintext one, and a
+        // case-variant duplicate is a duplicate.
+        let strip_prefix = |k: &'a str| -> Option<&'a str> {
+            let head = k.get(..prefix.len())?;
+            head.eq_ignore_ascii_case(prefix).then(|| &k[prefix.len()..])
+        };
         for (k, v) in entries {
-            if k == multipart_key {
+            if k.eq_ignore_ascii_case(multipart_key) {
                 if multipart {
                     return Err(MetadataError::Duplicate(k.to_owned()));
                 }
@@ -185,10 +192,10 @@ impl EncryptionMetadata {
                 multipart = true;
                 continue;
             }
-            let Some(name) = k.strip_prefix(prefix) else {
+            let Some(name) = strip_prefix(k) else {
                 continue;
             };
-            let Some(known) = KNOWN.iter().find(|n| **n == name) else {
+            let Some(known) = KNOWN.iter().find(|n| n.eq_ignore_ascii_case(name)) else {
                 return Err(MetadataError::UnknownEntry(k.to_owned()));
             };
             if found.insert(known, v).is_some() {

@@ -96,11 +96,21 @@ pub fn multipart_range(
     offset: u64,
     length: u64,
 ) -> Result<MultipartRange, DareError> {
+    const P: u64 = MAX_PAYLOAD as u64;
+    const E: u64 = MAX_PACKAGE as u64;
     let sizes: Vec<u64> = stored_part_sizes
         .iter()
         .map(|&s| decrypted_size(s))
         .collect::<Result<_, _>>()?;
-    let total: u64 = sizes.iter().sum();
+    // Sizes come from storage: every sum is checked.
+    let total = sizes
+        .iter()
+        .try_fold(0u64, |acc, &s| acc.checked_add(s))
+        .ok_or(DareError::SizeTooLarge)?;
+    stored_part_sizes
+        .iter()
+        .try_fold(0u64, |acc, &s| acc.checked_add(s))
+        .ok_or(DareError::SizeTooLarge)?;
     let end = offset
         .checked_add(length)
         .filter(|&e| length > 0 && e <= total)
@@ -117,22 +127,28 @@ pub fn multipart_range(
         skip: 0,
     };
     for (i, (&s, &stored)) in sizes.iter().zip(stored_part_sizes).enumerate() {
-        if first.is_none() && offset < cum + s {
-            let pkg = (offset - cum) / MAX_PAYLOAD as u64;
+        // cum + s and enc_cum + stored are at most the totals checked above.
+        let part_end = cum + s;
+        if first.is_none() && offset < part_end {
+            let pkg = (offset - cum) / P;
             result.first_part = i;
             result.sequence_number = u32::try_from(pkg).map_err(|_| DareError::InvalidSize)?;
-            result.skip = (offset - cum) % MAX_PAYLOAD as u64;
-            result.encrypted_offset = enc_cum + pkg * MAX_PACKAGE as u64;
+            result.skip = (offset - cum) % P;
+            result.encrypted_offset = enc_cum + pkg * E;
             first = Some(i);
         }
-        if first.is_some() && last < cum + s {
-            let pkg = (last - cum) / MAX_PAYLOAD as u64;
-            let end_enc = (enc_cum + (pkg + 1) * MAX_PACKAGE as u64).min(enc_cum + stored);
+        if first.is_some() && last < part_end {
+            let pkg = (last - cum) / P;
+            let end_enc = (pkg + 1)
+                .checked_mul(E)
+                .and_then(|x| x.checked_add(enc_cum))
+                .ok_or(DareError::SizeTooLarge)?
+                .min(enc_cum + stored);
             result.last_part = i;
             result.encrypted_length = end_enc - result.encrypted_offset;
             return Ok(result);
         }
-        cum += s;
+        cum = part_end;
         enc_cum += stored;
     }
     Err(DareError::InvalidSize)
@@ -171,5 +187,19 @@ mod tests {
         assert!(multipart_range(&stored, 100_010, 1).is_err());
         assert!(multipart_range(&stored, 0, 0).is_err());
         assert!(multipart_range(&[32], 0, 1).is_err()); // not a DARE size
+    }
+
+    #[test]
+    fn sizes_from_storage_cannot_overflow() {
+        // 70,000 parts of 2^48 plaintext bytes: the sum passes u64 (it panicked in debug
+        // builds and wrapped in release).
+        let big = encrypted_size(1 << 48).unwrap();
+        let parts = vec![big; 70_000];
+        assert_eq!(
+            multipart_range(&parts, 0, 1),
+            Err(DareError::SizeTooLarge)
+        );
+        assert_eq!(decrypted_object_size(&parts), Err(DareError::SizeTooLarge));
+        assert!(multipart_range(&[u64::MAX, u64::MAX], 0, 1).is_err());
     }
 }
