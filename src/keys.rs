@@ -48,11 +48,16 @@ macro_rules! secret_key {
 
             /// Copies a key from a slice, which must hold exactly 32 bytes.
             pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
-                let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength {
-                    expected: 32,
-                    actual: bytes.len(),
-                })?;
-                Ok(Self(arr))
+                if bytes.len() != 32 {
+                    return Err(KeyError::WrongLength {
+                        expected: 32,
+                        actual: bytes.len(),
+                    });
+                }
+                // Copied straight into the key, not through a temporary array on the stack.
+                let mut key = Self([0; 32]);
+                key.0.copy_from_slice(bytes);
+                Ok(key)
             }
 
             /// Takes the key out of `bytes` and wipes them (for keys computed into a

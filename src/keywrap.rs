@@ -152,11 +152,7 @@ fn unwrap32<const W: usize>(
 ) -> Result<DataKey, WrapError> {
     let mut out = [0u8; W];
     let key = match w.unwrap(wrapped, aad, &mut out) {
-        Ok(32) => {
-            let mut k = [0u8; 32];
-            k.copy_from_slice(&out[..32]);
-            Ok(DataKey::take(&mut k))
-        }
+        Ok(32) => DataKey::from_slice(&out[..32]).map_err(|_| WrapError::Integrity(w.algorithm())),
         Ok(len) => Err(WrapError::InvalidLength {
             algorithm: w.algorithm(),
             len,

@@ -182,6 +182,9 @@ proptest! {
 #[test]
 fn hand_built_ranges_that_parse_cannot_give_are_invalid() {
     use s3crypt::headers::range::{RangeError, RangeSpec};
-    assert_eq!(RangeSpec::FromTo(10, 5).resolve(100), Err(RangeError::Invalid));
+    assert_eq!(
+        RangeSpec::FromTo(10, 5).resolve(100),
+        Err(RangeError::Invalid)
+    );
     assert_eq!(RangeSpec::Suffix(0).resolve(100), Err(RangeError::Invalid));
 }

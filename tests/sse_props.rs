@@ -430,9 +430,10 @@ fn metadata_names_match_in_any_case() {
     let m = put.metadata.to_minio();
     for f in [str::to_ascii_lowercase, str::to_ascii_uppercase] {
         let changed: Vec<(String, String)> = m.iter().map(|(k, v)| (f(k), v.clone())).collect();
-        let back = EncryptionMetadata::from_minio(changed.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .unwrap()
-            .expect("still encrypted");
+        let back =
+            EncryptionMetadata::from_minio(changed.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .unwrap()
+                .expect("still encrypted");
         assert_eq!(back, put.metadata);
     }
     let (k, v) = m.iter().next().unwrap();
@@ -460,9 +461,19 @@ fn stored_context_refuses_duplicate_names() {
         plaintext: DataKey::new([1; 32]),
         ciphertext: vec![1, 2, 3],
     };
-    let ctx = Context::from(std::collections::BTreeMap::from([("a".to_owned(), "1".to_owned())]));
-    let put = object::put_with_data_key(Domain::SseKms, gk, Some(ctx), "b", "o", PutRandom::generate().unwrap())
-        .unwrap();
+    let ctx = Context::from(std::collections::BTreeMap::from([(
+        "a".to_owned(),
+        "1".to_owned(),
+    )]));
+    let put = object::put_with_data_key(
+        Domain::SseKms,
+        gk,
+        Some(ctx),
+        "b",
+        "o",
+        PutRandom::generate().unwrap(),
+    )
+    .unwrap();
     let mut m = put.metadata.to_minio();
     let name = "X-Minio-Internal-Server-Side-Encryption-Context";
     assert!(m.contains_key(name));

@@ -179,7 +179,8 @@ impl EncryptionMetadata {
         // case-variant duplicate is a duplicate.
         let strip_prefix = |k: &'a str| -> Option<&'a str> {
             let head = k.get(..prefix.len())?;
-            head.eq_ignore_ascii_case(prefix).then(|| &k[prefix.len()..])
+            head.eq_ignore_ascii_case(prefix)
+                .then(|| &k[prefix.len()..])
         };
         for (k, v) in entries {
             if k.eq_ignore_ascii_case(multipart_key) {

@@ -195,10 +195,7 @@ mod tests {
         // builds and wrapped in release).
         let big = encrypted_size(1 << 48).unwrap();
         let parts = vec![big; 70_000];
-        assert_eq!(
-            multipart_range(&parts, 0, 1),
-            Err(DareError::SizeTooLarge)
-        );
+        assert_eq!(multipart_range(&parts, 0, 1), Err(DareError::SizeTooLarge));
         assert_eq!(decrypted_object_size(&parts), Err(DareError::SizeTooLarge));
         assert!(multipart_range(&[u64::MAX, u64::MAX], 0, 1).is_err());
     }
