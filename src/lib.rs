@@ -24,6 +24,21 @@ pub mod __private {
         crate::kdf::hmac_sha256(key, parts)
     }
 
+    /// The crate's JSON reader of string-to-string objects (the KMS context), for the
+    /// differential fuzz target: `last_wins` as the request headers read it, otherwise a
+    /// repeated name is refused (stored metadata). `None` for anything refused.
+    pub fn parse_json_string_map(
+        text: &str,
+        last_wins: bool,
+    ) -> Option<std::collections::BTreeMap<String, String>> {
+        let dups = if last_wins {
+            crate::encoding::Duplicates::LastWins
+        } else {
+            crate::encoding::Duplicates::Refuse
+        };
+        crate::encoding::parse_string_map(text, dups).ok()
+    }
+
     /// The active backend's name (`rustcrypto` or `aws-lc-rs`).
     pub const BACKEND: &str = crate::backend::NAME;
 

@@ -12,15 +12,25 @@ use s3crypt::dare::{self, CipherSuite, DecryptOptions, Decryptor, Encryptor};
 use s3crypt::keys::ObjectKey;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, rest)) = data.split_first() else { return };
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
     let key = ObjectKey::new([0x11; 32]);
     let chunk = usize::from(ctl & 0x3F) * 997 + 1;
-    let opts = if ctl & 0x40 != 0 { DecryptOptions::new().allow_legacy_v1() } else { DecryptOptions::new() };
+    let opts = if ctl & 0x40 != 0 {
+        DecryptOptions::new().allow_legacy_v1()
+    } else {
+        DecryptOptions::new()
+    };
 
     let (stream, plaintext) = if ctl & 0x80 != 0 && rest.len() > 4 {
         let (m, pt) = rest.split_at(4);
         let pt: Vec<u8> = pt.iter().cycle().take(pt.len() * 97).copied().collect();
-        let suite = if m[0] & 1 == 0 { CipherSuite::Aes256Gcm } else { CipherSuite::ChaCha20Poly1305 };
+        let suite = if m[0] & 1 == 0 {
+            CipherSuite::Aes256Gcm
+        } else {
+            CipherSuite::ChaCha20Poly1305
+        };
         let mut ct = Vec::new();
         let mut e = Encryptor::with_nonce(&key, suite, [m[1]; 12], 0);
         e.update(&pt, &mut ct).unwrap();
@@ -54,6 +64,9 @@ fuzz_target!(|data: &[u8]| {
     let mut buf = vec![0u8; stream.len()];
     let r = dare::decrypt_buffer(&key, opts, &stream, &mut buf);
     if r.is_err() {
-        assert!(buf.iter().all(|&b| b == 0), "decrypt_buffer left bytes after failing");
+        assert!(
+            buf.iter().all(|&b| b == 0),
+            "decrypt_buffer left bytes after failing"
+        );
     }
 });

@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (ctl, pt) = data.split_at(8);
-    let suite = if ctl[0] & 1 == 0 { CipherSuite::Aes256Gcm } else { CipherSuite::ChaCha20Poly1305 };
+    let suite = if ctl[0] & 1 == 0 {
+        CipherSuite::Aes256Gcm
+    } else {
+        CipherSuite::ChaCha20Poly1305
+    };
     let key = ObjectKey::new([ctl[1]; 32]);
     let nonce = [ctl[2]; 12];
     let seq = u32::from_le_bytes([ctl[3], ctl[4], 0, 0]);
@@ -31,9 +35,14 @@ fuzz_target!(|data: &[u8]| {
     let mut whole = vec![0u8; ct.len()];
     let n = dare::encrypt_buffer_with_nonce(&key, suite, &nonce, seq, &pt, &mut whole).unwrap();
     assert_eq!(&whole[..n], &ct[..]);
-    assert_eq!(ct.len() as u64, dare::range::encrypted_size(pt.len() as u64).unwrap());
+    assert_eq!(
+        ct.len() as u64,
+        dare::range::encrypted_size(pt.len() as u64).unwrap()
+    );
 
-    let opts = DecryptOptions::new().start_sequence(seq).stored_size(ct.len() as u64);
+    let opts = DecryptOptions::new()
+        .start_sequence(seq)
+        .stored_size(ct.len() as u64);
     let mut d = Decryptor::new(&key, opts);
     let mut back = Vec::new();
     for c in ct.chunks(out_chunk) {

@@ -42,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let op = Operation::ALL[usize::from(data[0] % 9)];
-    let transport = if data[0] & 0x40 == 0 { Transport::Tls } else { Transport::Plaintext };
+    let transport = if data[0] & 0x40 == 0 {
+        Transport::Tls
+    } else {
+        Transport::Plaintext
+    };
     let ctx = RequestContext::new(op, transport).with_sse_c_blocked(data[0] & 0x80 != 0);
     let state = StoredState {
         object: stored(data[1]),

@@ -36,7 +36,8 @@ fuzz_target!(|data: &[u8]| {
     let r = EncryptionMetadata::from_minio(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     if let Ok(Some(m)) = r {
         let again = m.to_minio();
-        let back = EncryptionMetadata::from_minio(again.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let back =
+            EncryptionMetadata::from_minio(again.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert_eq!(back, Ok(Some(m)));
     }
 });

@@ -21,11 +21,33 @@ fuzz_target!(|data: &[u8]| {
     let (bucket, object) = names.split_once('\u{0}').unwrap_or((&names, ""));
     let mut iv = [0u8; 32];
     iv.copy_from_slice(&data[65..97]);
-    let algorithm = if ctl & 0x40 != 0 { SealAlgorithm::LegacyDareSha256 } else { SealAlgorithm::DareV2HmacSha256 };
-    let opts = if ctl & 0x20 != 0 { UnsealOptions::new().allow_legacy_dare_sha256() } else { UnsealOptions::new() };
+    let algorithm = if ctl & 0x40 != 0 {
+        SealAlgorithm::LegacyDareSha256
+    } else {
+        SealAlgorithm::DareV2HmacSha256
+    };
+    let opts = if ctl & 0x20 != 0 {
+        UnsealOptions::new().allow_legacy_dare_sha256()
+    } else {
+        UnsealOptions::new()
+    };
     let sealed = if ctl & 0x80 != 0 {
-        let suite = if ctl & 8 == 0 { CipherSuite::Aes256Gcm } else { CipherSuite::ChaCha20Poly1305 };
-        let mut s = SealedKey::seal_with(&oek, &ext, iv, dom, "bucket", "object", suite, [data[1]; 12]).unwrap();
+        let suite = if ctl & 8 == 0 {
+            CipherSuite::Aes256Gcm
+        } else {
+            CipherSuite::ChaCha20Poly1305
+        };
+        let mut s = SealedKey::seal_with(
+            &oek,
+            &ext,
+            iv,
+            dom,
+            "bucket",
+            "object",
+            suite,
+            [data[1]; 12],
+        )
+        .unwrap();
         let pos = usize::from(data[2]) % 64;
         s.key[pos] ^= data[3];
         s

@@ -8,7 +8,9 @@ use s3crypt::keys::WrappingKey;
 use s3crypt::keywrap::{AesGcmWrap, AesKw, AesKwp, KeyWrap, WrapAlgorithm};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, rest)) = data.split_first() else { return };
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
     let kek = WrappingKey::new([0x44; 32]);
     let w: Box<dyn KeyWrap> = match ctl % 3 {
         0 => Box::new(AesKw::new(&kek)),
@@ -25,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(n) => {
             if w.algorithm() != WrapAlgorithm::AesGcm {
                 let mut again = vec![0u8; wrapped.len()];
-                let m = w.wrap(&out[..n], b"", &mut again).expect("an unwrapped key re-wraps");
+                let m = w
+                    .wrap(&out[..n], b"", &mut again)
+                    .expect("an unwrapped key re-wraps");
                 assert_eq!(&again[..m], wrapped);
             }
         }
