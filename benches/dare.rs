@@ -33,9 +33,9 @@ fn bench(c: &mut Criterion) {
         (CipherSuite::ChaCha20Poly1305, "chacha20-poly1305"),
     ] {
         let mut g = c.benchmark_group(format!("dare/{name}"));
-        g.sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2));
+        g.sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4));
         let key = ObjectKey::new([0x42; 32]);
         let raw = RawAead::new(suite == CipherSuite::ChaCha20Poly1305, key.expose_secret());
         let nonce = [7u8; 12];
