@@ -9,6 +9,8 @@
 //!   OS) / `decrypt_buffer` (bound to the stored size) between two buffers;
 //! - `stream-encrypt-into` / `stream-decrypt-into`: `Encryptor` / `Decryptor` fed 1 MiB chunks,
 //!   writing into a reused slice (`update_into`);
+//! - `stream-encrypt-into-end`: the same, the last chunk given to `finish_with_into` (the
+//!   caller knows where its input ends, so the last package is not copied and held back);
 //! - `stream-encrypt-vec` / `stream-decrypt-vec`: the same appending to a reused `Vec`
 //!   (`update`);
 //! - `encrypt-parallel` / `decrypt-parallel` (feature `rayon`, 64 MiB): the packages of one
@@ -72,6 +74,20 @@ fn bench(c: &mut Criterion) {
                         n += e.update_into(chunk, &mut out[n..]).unwrap();
                     }
                     n + e.finish_into(&mut out[n..]).unwrap()
+                })
+            });
+            g.bench_function(BenchmarkId::new("stream-encrypt-into-end", label), |b| {
+                b.iter(|| {
+                    let mut e = Encryptor::new(&key, suite).unwrap();
+                    let mut n = 0;
+                    let mut chunks = pt.chunks(CHUNK).peekable();
+                    while let Some(chunk) = chunks.next() {
+                        if chunks.peek().is_none() {
+                            return n + e.finish_with_into(chunk, &mut out[n..]).unwrap();
+                        }
+                        n += e.update_into(chunk, &mut out[n..]).unwrap();
+                    }
+                    n
                 })
             });
             g.bench_function(BenchmarkId::new("stream-decrypt-into", label), |b| {

@@ -17,6 +17,7 @@ ROWS = [
     ("raw-seal", "raw seal, out of place (baseline)", None),
     ("encrypt-buffer", "`encrypt_buffer` (draws its nonce)", "raw-seal"),
     ("stream-encrypt-into", "`Encryptor` into a slice", "raw-seal"),
+    ("stream-encrypt-into-end", "`Encryptor` into a slice, last chunk to `finish_with_into`", "raw-seal"),
     ("stream-encrypt-vec", "`Encryptor` into a `Vec`", "raw-seal"),
     ("encrypt-parallel", "`encrypt_buffer_parallel` (rayon)", "raw-seal"),
     ("raw-open", "raw open, out of place (baseline)", None),

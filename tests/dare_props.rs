@@ -132,6 +132,32 @@ proptest! {
         prop_assert_eq!(e.finish_len(), ct.len() - n);
         n += e.finish_into(&mut into[n..]).unwrap();
         prop_assert_eq!(&into[..n], &ct[..]);
+        // The same bytes when the last chunk goes to `finish_with_into`, which says exactly
+        // what it writes and refuses a buffer one byte short.
+        let mut e = Encryptor::with_nonce(&key, suite, nonce, seq);
+        let mut with = vec![0u8; ct.len()];
+        let mut n = 0;
+        let mut chunks: Vec<&[u8]> = pt.chunks(in_chunk).collect();
+        let last = chunks.pop().unwrap_or(&[]);
+        for chunk in chunks {
+            n += e.update_into(chunk, &mut with[n..]).unwrap();
+        }
+        let want = e.finish_with_len(last.len());
+        prop_assert_eq!(want, ct.len() - n);
+        if want > 0 {
+            let short = vec![0u8; want - 1];
+            let mut probe = Encryptor::with_nonce(&key, suite, nonce, seq);
+            let mut sink = vec![0u8; ct.len()];
+            let mut m = 0;
+            for chunk in pt[..pt.len() - last.len()].chunks(in_chunk) {
+                m += probe.update_into(chunk, &mut sink[m..]).unwrap();
+            }
+            let mut short = short;
+            let r = probe.finish_with_into(last, &mut short);
+            prop_assert!(matches!(r, Err(DareError::BufferTooSmall { .. })), "{:?}", r);
+        }
+        n += e.finish_with_into(last, &mut with[n..]).unwrap();
+        prop_assert_eq!(&with[..n], &ct[..]);
         // Decryption, the mirror image: into a `Vec` and into a slice, bound to the size.
         let opts = DecryptOptions::new().start_sequence(seq).stored_size(ct.len() as u64);
         let (back, r) = decrypt(&key, &ct, out_chunk, opts);

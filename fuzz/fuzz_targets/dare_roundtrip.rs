@@ -35,6 +35,14 @@ fuzz_target!(|data: &[u8]| {
     let mut whole = vec![0u8; ct.len()];
     let n = dare::encrypt_buffer_with_nonce(&key, suite, &nonce, seq, &pt, &mut whole).unwrap();
     assert_eq!(&whole[..n], &ct[..]);
+
+    // The last part through `finish_with`: the same bytes.
+    let split = pt.len() - (usize::from(ctl[6]) * 401).min(pt.len());
+    let mut e = Encryptor::with_nonce(&key, suite, nonce, seq);
+    let mut with = Vec::new();
+    e.update(&pt[..split], &mut with).unwrap();
+    e.finish_with(&pt[split..], &mut with).unwrap();
+    assert_eq!(with, ct);
     assert_eq!(
         ct.len() as u64,
         dare::range::encrypted_size(pt.len() as u64).unwrap()

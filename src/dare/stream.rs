@@ -833,6 +833,59 @@ impl Encryptor {
         out.truncate(old + *r.as_ref().unwrap_or(&0));
         r.map(|_| ())
     }
+
+    /// The bytes [`finish_with_into`](Self::finish_with_into) writes for a last chunk of
+    /// `last_len` bytes: the rest of the stream.
+    pub fn finish_with_len(&self, last_len: usize) -> usize {
+        let n = self.pending.len().saturating_add(last_len);
+        (n / MAX_PAYLOAD).saturating_mul(MAX_PACKAGE)
+            + match n % MAX_PAYLOAD {
+                0 => 0,
+                r => r + OVERHEAD,
+            }
+    }
+
+    /// Encrypts `last` as the end of the stream — [`update_into`](Self::update_into) then
+    /// [`finish_into`](Self::finish_into) in one call, for a caller that knows where its
+    /// input ends (an S3 PUT with its content length). Nothing of `last` is copied into the
+    /// held-back buffer: its packages are sealed straight from it. `out` needs
+    /// [`finish_with_len`](Self::finish_with_len)`(last.len())` bytes; returns the bytes
+    /// written. The output is identical to `update_into(last)` + `finish_into`.
+    pub fn finish_with_into(mut self, mut last: &[u8], out: &mut [u8]) -> Result<usize, DareError> {
+        if self.failed {
+            return Err(DareError::Poisoned);
+        }
+        let needed = self.finish_with_len(last.len());
+        if out.len() < needed {
+            return Err(DareError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
+        }
+        let mut written = 0;
+        if !self.pending.is_empty() {
+            // Top up the held-back package; it is final if `last` ends inside it.
+            let take = (MAX_PAYLOAD - self.pending.len()).min(last.len());
+            self.pending.extend_from_slice(&last[..take]);
+            last = &last[take..];
+            written += self.emit(None, last.is_empty(), &mut out[written..])?;
+        }
+        let mut chunks = last.chunks(MAX_PAYLOAD).peekable();
+        while let Some(chunk) = chunks.next() {
+            let is_final = chunks.peek().is_none();
+            written += self.emit(Some(chunk), is_final, &mut out[written..])?;
+        }
+        Ok(written)
+    }
+
+    /// [`finish_with_into`](Self::finish_with_into), appending to `out`.
+    pub fn finish_with(self, last: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
+        let old = out.len();
+        out.resize(old + self.finish_with_len(last.len()), 0);
+        let r = self.finish_with_into(last, &mut out[old..]);
+        out.truncate(old + *r.as_ref().unwrap_or(&0));
+        r.map(|_| ())
+    }
 }
 
 /// Parallel forms of [`encrypt_buffer`] and [`decrypt_buffer`] (feature `rayon`).

@@ -1,4 +1,4 @@
-//! I/O adapters over the sans-IO [`Encryptor`](super::Encryptor) and [`Decryptor`](super::Decryptor): `std::io` here,
+//! I/O adapters over the sans-IO [`Encryptor`] and [`Decryptor`]: `std::io` here,
 //! `futures-io` in [`futures`] (feature `futures-io`) and tokio in [`tokio`] (feature
 //! `tokio`). All of them return plaintext only from authenticated packages, and after an
 //! error every later read fails too (never a clean end of a stream that was cut or forged).
