@@ -630,15 +630,53 @@ pub fn encrypt_buffer_with_nonce(
     plaintext: &[u8],
     out: &mut [u8],
 ) -> Result<usize, DareError> {
-    let cipher = StreamCipher::new(key, suite);
-    let (packages, _) = stream_layout(plaintext.len(), start_seq, out.len())?;
-    let mut written = 0;
-    for (i, chunk) in plaintext.chunks(MAX_PAYLOAD).enumerate() {
-        let seq = start_seq.wrapping_add(i as u32);
-        written +=
-            cipher.seal_package(nonce, seq, i + 1 == packages, chunk, &mut out[written..])?;
+    let w = WholeStream::new(key, suite, nonce, start_seq, plaintext.len(), out.len())?;
+    for (i, (pt, o)) in plaintext
+        .chunks(MAX_PAYLOAD)
+        .zip(out[..w.needed].chunks_mut(MAX_PACKAGE))
+        .enumerate()
+    {
+        w.seal(i, pt, o)?;
     }
-    Ok(written)
+    Ok(w.needed)
+}
+
+/// A whole 2.0 stream sealed package by package, in any order (the sequential and the
+/// parallel whole-buffer forms share it): the keyed cipher, the layout, and package `i`.
+pub(crate) struct WholeStream<'n> {
+    cipher: StreamCipher,
+    nonce: &'n [u8; 12],
+    start_seq: u32,
+    packages: usize,
+    /// Stored bytes of the whole stream.
+    pub(crate) needed: usize,
+}
+
+impl<'n> WholeStream<'n> {
+    pub(crate) fn new(
+        key: &ObjectKey,
+        suite: CipherSuite,
+        nonce: &'n [u8; 12],
+        start_seq: u32,
+        len: usize,
+        room: usize,
+    ) -> Result<Self, DareError> {
+        let (packages, needed) = stream_layout(len, start_seq, room)?;
+        Ok(Self {
+            cipher: StreamCipher::new(key, suite),
+            nonce,
+            start_seq,
+            packages,
+            needed,
+        })
+    }
+
+    /// Seals package `i` (its plaintext `pt`) into `out`.
+    pub(crate) fn seal(&self, i: usize, pt: &[u8], out: &mut [u8]) -> Result<usize, DareError> {
+        let seq = self.start_seq.wrapping_add(i as u32);
+        let is_final = i + 1 == self.packages;
+        self.cipher.seal_package(self.nonce, seq, is_final, pt, out)
+    }
 }
 
 /// 12 random bytes from the OS: a stream nonce.
@@ -894,10 +932,8 @@ pub(crate) mod par {
     use rayon::prelude::*;
     use zeroize::Zeroize;
 
-    use super::{Bounds, DecryptOptions, State, random_nonce, stream_layout};
-    use crate::dare::{
-        CipherSuite, DareError, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, StreamCipher, VERSION_20,
-    };
+    use super::{Bounds, DecryptOptions, State, WholeStream, random_nonce};
+    use crate::dare::{CipherSuite, DareError, MAX_PACKAGE, MAX_PAYLOAD, OVERHEAD, VERSION_20};
     use crate::keys::ObjectKey;
 
     /// [`encrypt_buffer`](super::encrypt_buffer) with the packages sealed in parallel on
@@ -921,19 +957,13 @@ pub(crate) mod par {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, DareError> {
-        let cipher = StreamCipher::new(key, suite);
-        let (packages, needed) = stream_layout(plaintext.len(), start_seq, out.len())?;
+        let w = WholeStream::new(key, suite, nonce, start_seq, plaintext.len(), out.len())?;
         plaintext
             .par_chunks(MAX_PAYLOAD)
-            .zip(out[..needed].par_chunks_mut(MAX_PACKAGE))
+            .zip(out[..w.needed].par_chunks_mut(MAX_PACKAGE))
             .enumerate()
-            .try_for_each(|(i, (pt, o))| {
-                let seq = start_seq.wrapping_add(i as u32);
-                cipher
-                    .seal_package(nonce, seq, i + 1 == packages, pt, o)
-                    .map(|_| ())
-            })?;
-        Ok(needed)
+            .try_for_each(|(i, (pt, o))| w.seal(i, pt, o).map(|_| ()))?;
+        Ok(w.needed)
     }
 
     /// [`decrypt_buffer`](super::decrypt_buffer) with the packages opened in parallel: every
