@@ -487,3 +487,35 @@ fn stored_context_refuses_duplicate_names() {
     m.insert(name.into(), b64.encode(br#"{"a":"1","b":"2"}"#));
     assert!(decode(&m).unwrap().is_some());
 }
+
+/// A StaticKms blob starts with ciphertext, so about 1 in 256 starts with `{`: such a blob
+/// must decrypt (it was refused as "legacy JSON", losing the object's data key; found when
+/// the heap-residue test failed on a clean CI run). Only a blob that is not 76 bytes and is
+/// framed by braces is the legacy format.
+#[test]
+fn kms_blob_starting_with_a_brace_decrypts() {
+    let kms = StaticKms::new("k", WrappingKey::new([3; 32]));
+    let ctx = Context::for_object("b", "o");
+    let mut found = 0;
+    for i in 0..=u16::MAX {
+        let mut random = [7u8; 28];
+        random[..2].copy_from_slice(&i.to_le_bytes());
+        let g = kms
+            .generate_key_with("k", &ctx, &random, DataKey::new([9; 32]))
+            .unwrap();
+        if g.ciphertext[0] == b'{' {
+            found += 1;
+            assert_eq!(
+                kms.decrypt_key("k", &g.ciphertext, &ctx).unwrap(),
+                g.plaintext
+            );
+            if found == 8 {
+                break;
+            }
+        }
+    }
+    assert_eq!(found, 8, "no blob starting with '{{' among 65536 draws");
+    let legacy =
+        br#"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"AAAA","nonce":"AAAA","bytes":"AAAA"}"#;
+    assert!(kms.decrypt_key("k", legacy, &ctx).is_err());
+}

@@ -27,5 +27,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(kms.decrypt_key("key", &blob, &ctx).is_err());
     } else {
         drop(r);
+        // Every blob the KMS makes decrypts (1 in 256 starts with '{' and was once refused
+        // as the legacy JSON format).
+        let g = kms.generate_key("key", &ctx).unwrap();
+        assert!(kms.decrypt_key("key", &g.ciphertext, &ctx).unwrap() == g.plaintext);
     }
 });

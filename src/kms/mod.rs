@@ -211,8 +211,13 @@ impl KeyProvider for StaticKms {
         context: &Context,
     ) -> Result<DataKey, KmsError> {
         self.check_id(key_id)?;
-        if ciphertext.first() == Some(&b'{') {
-            // MinIO's pre-2021 JSON blobs ({"aead":...,"iv":...,"nonce":...,"bytes":...}).
+        // A binary blob starts with its random IV, so 1 in 256 starts with '{': only a blob
+        // that is not 76 bytes long and is framed by braces is MinIO's pre-2021 JSON format
+        // ({"aead":...,"iv":...,"nonce":...,"bytes":...}, always longer), as MinIO decides.
+        if ciphertext.len() != STATIC_BLOB_LEN
+            && ciphertext.first() == Some(&b'{')
+            && ciphertext.last() == Some(&b'}')
+        {
             return Err(KmsError::InvalidCiphertext(
                 "legacy JSON data-key format is not supported",
             ));
