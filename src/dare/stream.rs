@@ -203,12 +203,17 @@ impl State {
         Ok(len)
     }
 
-    /// Refuses input that would take the stream past its stated stored size.
-    fn check_fed(&self, fed: u64, more: usize) -> Result<(), DareError> {
-        match self.bounds.stored {
-            Some(s) if fed.saturating_add(more as u64) > s => Err(DareError::TrailingData),
-            _ => Ok(()),
+    /// The `input` a stream may still take after `fed` bytes: all of it without a stated
+    /// stored size, else up to that size; more is [`DareError::TrailingData`].
+    fn admit<'i>(&self, fed: u64, input: &'i [u8]) -> Result<&'i [u8], DareError> {
+        let Some(stored) = self.bounds.stored else {
+            return Ok(input);
+        };
+        let left = usize::try_from(stored.saturating_sub(fed)).unwrap_or(usize::MAX);
+        if left == 0 && !input.is_empty() {
+            return Err(DareError::TrailingData);
         }
+        Ok(&input[..input.len().min(left)])
     }
 
     /// The end of input after `fed` bytes, `buffered` of them not yet a whole package.
@@ -343,7 +348,6 @@ impl Decryptor {
         }
         let mut written = 0;
         let r = (|| {
-            self.state.check_fed(self.fed, input.len())?;
             while !input.is_empty() {
                 let (used, w) = self.step(input, &mut out[written..])?;
                 input = &input[used..];
@@ -369,7 +373,6 @@ impl Decryptor {
         }
         let start = out.len();
         let r = (|| {
-            self.state.check_fed(self.fed, input.len())?;
             while !input.is_empty() {
                 input = &input[self.step_vec(input, out)?..];
             }
@@ -400,16 +403,7 @@ impl Decryptor {
     /// bytes written to `out`, which holds at least the package's share of the output).
     fn step(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), DareError> {
         // Never take a byte past the stated stored size.
-        let input = match self.state.bounds.stored {
-            Some(s) => {
-                let left = s.saturating_sub(self.fed);
-                if left == 0 && !input.is_empty() {
-                    return Err(DareError::TrailingData);
-                }
-                &input[..input.len().min(usize::try_from(left).unwrap_or(usize::MAX))]
-            }
-            None => input,
-        };
+        let input = self.state.admit(self.fed, input)?;
         if self.buf.is_empty() && input.len() >= HEADER_LEN {
             // Fast path: a whole package straight from the input, no copy.
             let need = self.state.header(&input[..HEADER_LEN])?;
@@ -571,9 +565,6 @@ pub fn decrypt_range(
         });
     }
     let r = (|| {
-        if (fetched.len() as u64) < range.encrypted_length {
-            return Err(DareError::Truncated);
-        }
         let mut d = Decryptor::for_range(key, range);
         let n = d.update_into(fetched, &mut out[..want])?;
         d.finish()?;
@@ -977,7 +968,9 @@ pub(crate) mod par {
         out: &mut [u8],
     ) -> Result<usize, DareError> {
         let mut state = State::new(key, opts.start_seq(), Bounds::whole(opts));
-        state.check_fed(0, ciphertext.len())?;
+        if state.admit(0, ciphertext)?.len() < ciphertext.len() {
+            return Err(DareError::TrailingData);
+        }
         // (ciphertext offset, package length, sequence number)
         let mut jobs = Vec::with_capacity(ciphertext.len() / MAX_PACKAGE + 1);
         let (mut at, mut plain) = (0usize, 0usize);

@@ -107,13 +107,12 @@ impl<W: Write> Write for EncryptWriter<W> {
 pub struct DecryptReader<R> {
     inner: R,
     key: ObjectKey,
-    opts: DecryptOptions,
+    /// The whole stream's options, for seeking; `None` for a range reader, which cannot seek.
+    opts: Option<DecryptOptions>,
     state: DecryptState,
     /// Plaintext position and size, for seeking.
     position: u64,
     size: Option<u64>,
-    /// Made by `for_range`: cannot seek.
-    range: bool,
 }
 
 impl<R> core::fmt::Debug for DecryptReader<R> {
@@ -131,11 +130,10 @@ impl<R: Read> DecryptReader<R> {
         Self {
             inner,
             key: key.duplicate(),
-            opts,
+            opts: Some(opts),
             state: DecryptState::new(Decryptor::new(key, opts)),
             position: 0,
             size: None,
-            range: false,
         }
     }
 
@@ -146,11 +144,10 @@ impl<R: Read> DecryptReader<R> {
         Self {
             inner,
             key: key.duplicate(),
-            opts: DecryptOptions::new().start_sequence(range.sequence_number),
+            opts: None,
             state: DecryptState::new(Decryptor::for_range(key, range)),
             position: range.plaintext_offset,
             size: None,
-            range: true,
         }
     }
 
@@ -201,14 +198,14 @@ impl<R: Read + Seek> Seek for DecryptReader<R> {
     /// taken from `inner` at the first seek; a reader made by [`for_range`](Self::for_range)
     /// cannot seek.
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let Some(opts) = self.opts else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a range reader cannot seek",
+            ));
+        };
         let size = match self.size {
             Some(s) => s,
-            None if self.range => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "a range reader cannot seek",
-                ));
-            }
             None => {
                 let stored = self.inner.seek(SeekFrom::End(0))?;
                 decrypted_size(stored).map_err(io_err)?
@@ -224,7 +221,7 @@ impl<R: Read + Seek> Seek for DecryptReader<R> {
         let clamped = target.min(size);
         // The rest of the object from the target: its packages, bound to the stored size.
         let r = package_range(size, clamped, size - clamped)
-            .and_then(|r| r.starting_at(self.opts.start_seq()))
+            .and_then(|r| r.starting_at(opts.start_seq()))
             .map_err(io_err)?;
         if r.encrypted_length == 0 {
             // At the end: nothing to read, and the inner reader at its end too.
