@@ -401,8 +401,7 @@ impl KeyWrap for AesGcmWrap {
     }
 
     fn wrap(&self, key: &[u8], aad: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-        let mut iv = [0u8; GCM_IV_LEN];
-        getrandom::fill(&mut iv).map_err(|_| WrapError::Random)?;
+        let iv = crate::rng::bytes().ok_or(WrapError::Random)?;
         self.wrap_with_iv(key, aad, &iv, out)
     }
 

@@ -11,6 +11,7 @@ pub mod kdf;
 pub mod keys;
 pub mod keywrap;
 pub mod kms;
+mod rng;
 pub mod sse;
 
 /// Internal hooks for the crate's own test and bench targets (Wycheproof vectors through the

@@ -672,9 +672,7 @@ impl<'n> WholeStream<'n> {
 
 /// 12 random bytes from the OS: a stream nonce.
 pub(crate) fn random_nonce() -> Result<[u8; 12], DareError> {
-    let mut n = [0u8; 12];
-    getrandom::fill(&mut n).map_err(|_| DareError::RandomUnavailable)?;
-    Ok(n)
+    crate::rng::bytes().ok_or(DareError::RandomUnavailable)
 }
 
 /// A sans-IO DARE 2.0 encryptor: feed plaintext in chunks of any size with

@@ -197,9 +197,9 @@ impl KeyProvider for StaticKms {
     }
 
     fn generate_key(&self, key_id: &str, context: &Context) -> Result<GeneratedKey, KmsError> {
-        let mut random = [0u8; 28];
+        let random = crate::rng::bytes::<28>().ok_or(KmsError::Random)?;
+        // The data key is filled in place and taken (wiped), not copied by value.
         let mut dek = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|_| KmsError::Random)?;
         getrandom::fill(&mut dek).map_err(|_| KmsError::Random)?;
         self.generate_key_with(key_id, context, &random, DataKey::take(&mut dek))
     }

@@ -118,9 +118,7 @@ impl UnsealOptions {
 
 /// Draws `N` bytes from the OS.
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], SealError> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|_| SealError::Random)?;
-    Ok(b)
+    crate::rng::bytes().ok_or(SealError::Random)
 }
 
 /// `OEK = HMAC-SHA256(EK, "object-encryption-key generation" ‖ random)`, with the caller's
