@@ -307,3 +307,72 @@ impl<P: KeyProvider> KeyProvider for Keyring<P> {
         Err(last)
     }
 }
+
+/// Several named [`StaticKms`] keys behind one provider: data keys are generated and
+/// decrypted under the key a request names (SSE-KMS `x-amz-server-side-encryption-aws-kms-key-id`,
+/// a bucket's `KMSMasterKeyID`); the first key is the default (SSE-S3). Key ids are opaque
+/// strings: a UUID like a Barbican secret id, or a name like `testkey-1`.
+#[derive(Debug)]
+pub struct StaticKeys {
+    keys: Vec<StaticKms>,
+}
+
+impl StaticKeys {
+    /// A provider whose default (and so far only) key is `first`.
+    pub fn new(first: StaticKms) -> Self {
+        Self { keys: vec![first] }
+    }
+
+    /// Adds a key; a second key with the same id is refused.
+    pub fn with(mut self, key: StaticKms) -> Result<Self, KmsError> {
+        if self.get(key.key_id()).is_some() {
+            return Err(KmsError::InvalidConfig("two keys share one id"));
+        }
+        self.keys.push(key);
+        Ok(self)
+    }
+
+    /// Parses `id:base64,id:base64,…` (each as in [`StaticKms::from_env_value`]); the
+    /// first is the default.
+    pub fn from_env_value(value: &str) -> Result<Self, KmsError> {
+        let mut it = value.split(',').map(str::trim).filter(|s| !s.is_empty());
+        let first = it.next().ok_or(KmsError::InvalidConfig("no key"))?;
+        it.try_fold(Self::new(StaticKms::from_env_value(first)?), |ks, v| {
+            ks.with(StaticKms::from_env_value(v)?)
+        })
+    }
+
+    /// The key ids, default first.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(StaticKms::key_id)
+    }
+
+    fn get(&self, key_id: &str) -> Option<&StaticKms> {
+        self.keys.iter().find(|k| k.key_id() == key_id)
+    }
+
+    fn key(&self, key_id: &str) -> Result<&StaticKms, KmsError> {
+        self.get(key_id)
+            .ok_or_else(|| KmsError::KeyNotFound(key_id.to_owned()))
+    }
+}
+
+impl KeyProvider for StaticKeys {
+    fn default_key_id(&self) -> &str {
+        // `new` puts one key in and nothing removes any.
+        self.keys[0].key_id()
+    }
+
+    fn generate_key(&self, key_id: &str, context: &Context) -> Result<GeneratedKey, KmsError> {
+        self.key(key_id)?.generate_key(key_id, context)
+    }
+
+    fn decrypt_key(
+        &self,
+        key_id: &str,
+        ciphertext: &[u8],
+        context: &Context,
+    ) -> Result<DataKey, KmsError> {
+        self.key(key_id)?.decrypt_key(key_id, ciphertext, context)
+    }
+}

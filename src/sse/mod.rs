@@ -19,6 +19,7 @@
 //!
 //! The byte layout is in `docs/sse.md`; `minio/sealed_keys.json` proves it.
 
+pub mod bucket;
 pub mod etag;
 pub mod metadata;
 pub mod multipart;

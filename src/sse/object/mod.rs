@@ -22,6 +22,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod body;
+pub mod codec;
+mod flows;
+
+pub use body::{BodyDecryptor, BodyEncryptor};
+pub use codec::{MetadataCodec, MinioCodec, UserMetadataCodec};
+pub use flows::{
+    ContentRange, CopyPlan, CopySource, GetPlan, KitError, NewObject, NewPart, PartPlan, PutPlan,
+    Read, ServerKit, StoredObject, StoredPart, UploadPlan, Written, multipart_etag,
+};
+
 use super::metadata::{EncryptionMetadata, StoredDataKey};
 use super::seal::{IV_LEN, SealError, SealedKey, UnsealOptions, generate_object_key_with, random};
 use super::{Domain, path_join};

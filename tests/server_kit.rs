@@ -1,0 +1,775 @@
+//! The server kit (`sse::object::ServerKit`), operation by operation, as a server drives it:
+//! parse the headers, call the flow, push the body through, store what it says, read back.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest as _, Md5};
+use proptest::prelude::*;
+use s3crypt::headers::range::RangeSpec;
+use s3crypt::headers::{self, Operation, RequestContext, SseRequest, Transport};
+use s3crypt::keys::WrappingKey;
+use s3crypt::kms::{StaticKeys, StaticKms};
+use s3crypt::sse::bucket::{BucketEncryption, DefaultEncryption};
+use s3crypt::sse::metadata::MINIO_PREFIX;
+use s3crypt::sse::object::{
+    CopyPlan, CopySource, KitError, MetadataCodec, MinioCodec, Read, ServerKit, StoredObject,
+    StoredPart, UserMetadataCodec,
+};
+
+type Fields = Vec<(String, String)>;
+
+fn ssec(prefix: &str, key: &[u8; 32]) -> Fields {
+    vec![
+        (format!("{prefix}-algorithm"), "AES256".into()),
+        (format!("{prefix}-key"), STANDARD.encode(key)),
+        (
+            format!("{prefix}-key-MD5"),
+            STANDARD.encode(Md5::digest(key)),
+        ),
+    ]
+}
+
+fn dest(key: &[u8; 32]) -> Fields {
+    ssec("x-amz-server-side-encryption-customer", key)
+}
+
+fn source(key: &[u8; 32]) -> Fields {
+    ssec("x-amz-copy-source-server-side-encryption-customer", key)
+}
+
+fn kms_fields(key_id: Option<&str>) -> Fields {
+    let mut f = vec![("x-amz-server-side-encryption".into(), "aws:kms".into())];
+    if let Some(id) = key_id {
+        f.push((
+            "x-amz-server-side-encryption-aws-kms-key-id".into(),
+            id.into(),
+        ));
+    }
+    f
+}
+
+fn parse(op: Operation, fields: &Fields) -> SseRequest {
+    headers::parse(&RequestContext::new(op, Transport::Tls), fields).unwrap()
+}
+
+fn kms() -> StaticKeys {
+    StaticKeys::new(StaticKms::new("testkey-1", WrappingKey::new([1; 32])))
+        .with(StaticKms::new(
+            "4f9d3c2a-0b7e-4e0c-9a61-2f6b8d1e5c70",
+            WrappingKey::new([2; 32]),
+        ))
+        .unwrap()
+}
+
+/// An object as a server stores it.
+struct Stored {
+    metadata: BTreeMap<String, String>,
+    parts: Vec<StoredPart>,
+    data: Vec<u8>,
+    etag: String,
+}
+
+impl Stored {
+    fn view(&self) -> StoredObject<'_> {
+        StoredObject {
+            metadata: &self.metadata,
+            parts: &self.parts,
+            etag: &self.etag,
+        }
+    }
+}
+
+fn put(
+    kit: &ServerKit<'_>,
+    cfg: &BucketEncryption,
+    fields: &Fields,
+    key: &str,
+    body: &[u8],
+) -> Stored {
+    let req = parse(Operation::PutObject, fields);
+    let mut plan = kit.put_object(&req, cfg, "bucket", key).unwrap();
+    let mut data = Vec::new();
+    // Feed in uneven pieces, as a network would.
+    for chunk in body.chunks(7777) {
+        plan.body.update(chunk, &mut data).unwrap();
+    }
+    let (plain, stored) = plan.body.finish(&mut data).unwrap();
+    assert_eq!((plain, stored), (body.len() as u64, data.len() as u64));
+    let written = plan.object.complete(&Md5::digest(body).into()).unwrap();
+    Stored {
+        metadata: written.metadata,
+        parts: vec![StoredPart {
+            number: 1,
+            stored_size: data.len() as u64,
+        }],
+        data,
+        etag: written.stored_etag,
+    }
+}
+
+fn get(
+    kit: &ServerKit<'_>,
+    fields: &Fields,
+    obj: &Stored,
+    key: &str,
+    read: Read,
+) -> Result<Vec<u8>, KitError> {
+    let req = parse(Operation::GetObject, fields);
+    let mut plan = kit.get_object(&req, &obj.view(), "bucket", key, read)?;
+    let start = plan.stored_offset as usize;
+    let fetched = &obj.data[start..start + plan.stored_length as usize];
+    let mut out = Vec::new();
+    for chunk in fetched.chunks(5000) {
+        plan.body.update(chunk, &mut out)?;
+    }
+    plan.body.finish()?;
+    assert_eq!(out.len() as u64, plan.content_length);
+    Ok(out)
+}
+
+fn body(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn sse_c_put_get_range_and_s3_answers() {
+    let codec = MinioCodec;
+    let kit = ServerKit::new(&codec);
+    let cfg = BucketEncryption::default();
+    let k = [7u8; 32];
+    let data = body(200_000);
+    let obj = put(&kit, &cfg, &dest(&k), "photo.jpg", &data);
+    // MinIO's layout, nothing secret, no plaintext on disk.
+    assert!(
+        obj.metadata
+            .contains_key(&format!("{MINIO_PREFIX}Sealed-Key"))
+    );
+    assert!(!obj.data.windows(32).any(|w| w == &data[1000..1032]));
+    assert_eq!(
+        obj.data.len() as u64,
+        s3crypt::dare::range::encrypted_size(200_000).unwrap()
+    );
+
+    assert_eq!(
+        get(&kit, &dest(&k), &obj, "photo.jpg", Read::Whole).unwrap(),
+        data
+    );
+    let r = get(
+        &kit,
+        &dest(&k),
+        &obj,
+        "photo.jpg",
+        Read::Range(RangeSpec::FromTo(65_530, 131_080)),
+    )
+    .unwrap();
+    assert_eq!(r, &data[65_530..=131_080]);
+    let r = get(
+        &kit,
+        &dest(&k),
+        &obj,
+        "photo.jpg",
+        Read::Range(RangeSpec::Suffix(10)),
+    )
+    .unwrap();
+    assert_eq!(r, &data[data.len() - 10..]);
+    assert_eq!(
+        get(&kit, &dest(&k), &obj, "photo.jpg", Read::Part(1)).unwrap(),
+        data
+    );
+
+    let code = |e: KitError| (e.http_status(), e.code());
+    // No key, wrong key, key on another object name (the binding), a range past the end.
+    let e = get(&kit, &vec![], &obj, "photo.jpg", Read::Whole).unwrap_err();
+    assert_eq!(code(e), (400, "InvalidRequest"));
+    let e = get(&kit, &dest(&[8; 32]), &obj, "photo.jpg", Read::Whole).unwrap_err();
+    assert_eq!(code(e), (403, "AccessDenied"));
+    let e = get(&kit, &dest(&k), &obj, "other.jpg", Read::Whole).unwrap_err();
+    assert_eq!(code(e), (403, "AccessDenied"));
+    let e = get(
+        &kit,
+        &dest(&k),
+        &obj,
+        "photo.jpg",
+        Read::Range(RangeSpec::From(200_000)),
+    )
+    .unwrap_err();
+    assert_eq!(code(e), (416, "InvalidRange"));
+    let e = get(&kit, &dest(&k), &obj, "photo.jpg", Read::Part(2)).unwrap_err();
+    assert_eq!(code(e), (416, "InvalidPartNumber"));
+
+    // SSE-C headers on an unencrypted object.
+    let plain = put(&kit, &cfg, &vec![], "plain.txt", b"hello");
+    assert_eq!(plain.etag, hex(&Md5::digest(b"hello")));
+    let e = get(&kit, &dest(&k), &plain, "plain.txt", Read::Whole).unwrap_err();
+    assert_eq!(code(e), (400, "InvalidRequest"));
+    assert_eq!(
+        get(&kit, &vec![], &plain, "plain.txt", Read::Whole).unwrap(),
+        b"hello"
+    );
+}
+
+#[test]
+fn a_short_or_damaged_fetch_is_an_error() {
+    let codec = MinioCodec;
+    let kit = ServerKit::new(&codec);
+    let k = [7u8; 32];
+    let obj = put(
+        &kit,
+        &BucketEncryption::default(),
+        &dest(&k),
+        "o",
+        &body(100_000),
+    );
+    let req = parse(Operation::GetObject, &dest(&k));
+    // Short.
+    let mut plan = kit
+        .get_object(&req, &obj.view(), "bucket", "o", Read::Whole)
+        .unwrap();
+    let mut out = Vec::new();
+    plan.body
+        .update(&obj.data[..obj.data.len() - 1], &mut out)
+        .unwrap();
+    assert!(plan.body.finish().is_err());
+    // Long.
+    let mut plan = kit
+        .get_object(&req, &obj.view(), "bucket", "o", Read::Whole)
+        .unwrap();
+    let mut long = obj.data.clone();
+    long.push(0);
+    let mut out = Vec::new();
+    assert!(plan.body.update(&long, &mut out).is_err());
+    assert!(out.is_empty());
+    // Flipped.
+    let mut plan = kit
+        .get_object(&req, &obj.view(), "bucket", "o", Read::Whole)
+        .unwrap();
+    let mut bad = obj.data.clone();
+    bad[70_000] ^= 1;
+    let mut out = Vec::new();
+    let r = plan
+        .body
+        .update(&bad, &mut out)
+        .and_then(|()| plan.body.finish());
+    assert!(r.is_err());
+    assert!(
+        out.len() <= 65_536,
+        "only the intact first package may be released"
+    );
+}
+
+#[test]
+fn sse_s3_kms_and_bucket_defaults() {
+    let codec = MinioCodec;
+    let kms = kms();
+    let kit = ServerKit::new(&codec).with_kms(&kms);
+    let none = BucketEncryption::default();
+    let data = body(70_000);
+
+    let s3 = put(
+        &kit,
+        &none,
+        &vec![("x-amz-server-side-encryption".into(), "AES256".into())],
+        "a",
+        &data,
+    );
+    assert_eq!(get(&kit, &vec![], &s3, "a", Read::Whole).unwrap(), data);
+    // SSE-S3 shows the MD5 ETag.
+    let req = parse(Operation::HeadObject, &vec![]);
+    let head = kit
+        .head_object(&req, &s3.view(), "bucket", "a", Read::Whole)
+        .unwrap();
+    assert_eq!(head.etag, hex(&Md5::digest(&data)));
+    assert_eq!(
+        head.response_headers,
+        vec![("x-amz-server-side-encryption", "AES256".to_owned())]
+    );
+
+    let uuid = "4f9d3c2a-0b7e-4e0c-9a61-2f6b8d1e5c70";
+    let k = put(&kit, &none, &kms_fields(Some(uuid)), "b", &data);
+    assert_eq!(get(&kit, &vec![], &k, "b", Read::Whole).unwrap(), data);
+    let head = kit
+        .head_object(&req, &k.view(), "bucket", "b", Read::Whole)
+        .unwrap();
+    assert!(head.response_headers.contains(&(
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        uuid.to_owned()
+    )));
+    // An unknown key id is refused with KMS's answer.
+    let r = kit.put_object(
+        &parse(Operation::PutObject, &kms_fields(Some("nope"))),
+        &none,
+        "bucket",
+        "c",
+    );
+    assert_eq!(r.unwrap_err().code(), "KMS.NotFoundException");
+
+    // The bucket default applies to writes without headers, and explicit headers win.
+    let cfg = BucketEncryption {
+        default: Some(DefaultEncryption::SseKms {
+            key_id: Some(uuid.into()),
+        }),
+        ..Default::default()
+    };
+    let d = put(&kit, &cfg, &vec![], "d", &data);
+    let meta = codec.decode(&d.metadata).unwrap().unwrap();
+    assert_eq!(meta.data_key.unwrap().key_id, uuid);
+    let e = put(
+        &kit,
+        &cfg,
+        &vec![("x-amz-server-side-encryption".into(), "AES256".into())],
+        "e",
+        &data,
+    );
+    assert!(
+        e.metadata
+            .contains_key(&format!("{MINIO_PREFIX}S3-Sealed-Key"))
+    );
+    let f = put(&kit, &cfg, &dest(&[3; 32]), "f", &data);
+    assert!(
+        f.metadata
+            .contains_key(&format!("{MINIO_PREFIX}Sealed-Key"))
+    );
+
+    // A bucket that blocks SSE-C refuses it with 403 before any key is looked at.
+    let blocked = BucketEncryption {
+        blocks_sse_c: true,
+        ..Default::default()
+    };
+    let r = kit.put_object(
+        &parse(Operation::PutObject, &dest(&[3; 32])),
+        &blocked,
+        "bucket",
+        "g",
+    );
+    let e = r.unwrap_err();
+    assert_eq!((e.http_status(), e.code()), (403, "AccessDenied"));
+
+    // Without a KMS, SSE-S3 is 501.
+    let bare = ServerKit::new(&codec);
+    let r = bare.put_object(
+        &parse(
+            Operation::PutObject,
+            &vec![("x-amz-server-side-encryption".into(), "AES256".into())],
+        ),
+        &none,
+        "bucket",
+        "h",
+    );
+    assert_eq!(r.unwrap_err().http_status(), 501);
+    // DSSE-KMS is refused, not silently stored otherwise.
+    let r = kit.put_object(
+        &parse(
+            Operation::PutObject,
+            &vec![("x-amz-server-side-encryption".into(), "aws:kms:dsse".into())],
+        ),
+        &none,
+        "bucket",
+        "i",
+    );
+    assert_eq!(r.unwrap_err().code(), "NotImplemented");
+}
+
+#[test]
+fn copy_changes_keys_in_place_without_touching_data() {
+    let codec = MinioCodec;
+    let kms = kms();
+    let kit = ServerKit::new(&codec).with_kms(&kms);
+    let none = BucketEncryption::default();
+    let (k1, k2) = ([1u8; 32], [2u8; 32]);
+    let data = body(150_000);
+    let obj = put(&kit, &none, &dest(&k1), "o", &data);
+
+    // SSE-C key change in place: new metadata, the same data.
+    let mut fields = source(&k1);
+    fields.extend(dest(&k2));
+    let req = parse(Operation::CopyObject, &fields);
+    let src = CopySource {
+        bucket: "bucket",
+        key: "o",
+        object: obj.view(),
+    };
+    let CopyPlan::Reseal(w) = kit
+        .copy_object(&req, &src, &none, "bucket", "o", false)
+        .unwrap()
+    else {
+        panic!("an in-place key change re-seals");
+    };
+    let rotated = Stored {
+        metadata: w.metadata,
+        parts: obj.parts.clone(),
+        data: obj.data.clone(),
+        etag: w.stored_etag,
+    };
+    assert_eq!(
+        get(&kit, &dest(&k2), &rotated, "o", Read::Whole).unwrap(),
+        data
+    );
+    assert_eq!(
+        get(&kit, &dest(&k1), &rotated, "o", Read::Whole)
+            .unwrap_err()
+            .code(),
+        "AccessDenied"
+    );
+
+    // SSE-C -> SSE-KMS in place, and back.
+    let mut fields = source(&k2);
+    fields.extend(kms_fields(Some("testkey-1")));
+    let req = parse(Operation::CopyObject, &fields);
+    let src = CopySource {
+        bucket: "bucket",
+        key: "o",
+        object: rotated.view(),
+    };
+    let CopyPlan::Reseal(w) = kit
+        .copy_object(&req, &src, &none, "bucket", "o", false)
+        .unwrap()
+    else {
+        panic!()
+    };
+    let as_kms = Stored {
+        metadata: w.metadata,
+        parts: obj.parts.clone(),
+        data: obj.data.clone(),
+        etag: w.stored_etag,
+    };
+    assert_eq!(get(&kit, &vec![], &as_kms, "o", Read::Whole).unwrap(), data);
+    let req = parse(Operation::CopyObject, &dest(&k1));
+    let src = CopySource {
+        bucket: "bucket",
+        key: "o",
+        object: as_kms.view(),
+    };
+    let CopyPlan::Reseal(w) = kit
+        .copy_object(&req, &src, &none, "bucket", "o", false)
+        .unwrap()
+    else {
+        panic!()
+    };
+    let back = Stored {
+        metadata: w.metadata,
+        parts: obj.parts.clone(),
+        data: obj.data.clone(),
+        etag: w.stored_etag,
+    };
+    assert_eq!(
+        get(&kit, &dest(&k1), &back, "o", Read::Whole).unwrap(),
+        data
+    );
+
+    // A copy elsewhere decrypts and re-encrypts; the source key must be right.
+    let mut fields = source(&k1);
+    fields.extend(dest(&k2));
+    let req = parse(Operation::CopyObject, &fields);
+    let src = CopySource {
+        bucket: "bucket",
+        key: "o",
+        object: back.view(),
+    };
+    let CopyPlan::Rewrite {
+        source: mut s,
+        dest: mut d,
+    } = kit
+        .copy_object(&req, &src, &none, "bucket", "p", false)
+        .unwrap()
+    else {
+        panic!()
+    };
+    let mut plain = Vec::new();
+    s.body
+        .update(
+            &back.data[s.stored_offset as usize..][..s.stored_length as usize],
+            &mut plain,
+        )
+        .unwrap();
+    s.body.finish().unwrap();
+    let mut stored = Vec::new();
+    d.body.update(&plain, &mut stored).unwrap();
+    d.body.finish(&mut stored).unwrap();
+    let w = d.object.complete(&Md5::digest(&plain).into()).unwrap();
+    let copy = Stored {
+        metadata: w.metadata,
+        parts: vec![StoredPart {
+            number: 1,
+            stored_size: stored.len() as u64,
+        }],
+        data: stored,
+        etag: w.stored_etag,
+    };
+    assert_eq!(
+        get(&kit, &dest(&k2), &copy, "p", Read::Whole).unwrap(),
+        data
+    );
+
+    let mut fields = source(&k2); // wrong source key
+    fields.extend(dest(&k2));
+    let req = parse(Operation::CopyObject, &fields);
+    let e = kit
+        .copy_object(&req, &src, &none, "bucket", "p", false)
+        .unwrap_err();
+    assert_eq!((e.http_status(), e.code()), (400, "InvalidRequest"));
+    // No source key for an SSE-C source.
+    let req = parse(Operation::CopyObject, &dest(&k2));
+    assert_eq!(
+        kit.copy_object(&req, &src, &none, "bucket", "p", false)
+            .unwrap_err()
+            .code(),
+        "InvalidRequest"
+    );
+    // A copy onto itself that changes nothing.
+    let plainobj = put(&kit, &none, &vec![], "q", b"x");
+    let src = CopySource {
+        bucket: "bucket",
+        key: "q",
+        object: plainobj.view(),
+    };
+    let req = parse(Operation::CopyObject, &vec![]);
+    assert!(matches!(
+        kit.copy_object(&req, &src, &none, "bucket", "q", false),
+        Err(KitError::CopyToItself)
+    ));
+}
+
+/// A multipart upload through the kit; returns the stored object.
+fn multipart(kit: &ServerKit<'_>, create: &Fields, key: &str, parts: &[&[u8]]) -> Stored {
+    let none = BucketEncryption::default();
+    // Parts and the completion carry SSE-C headers only (never x-amz-server-side-encryption).
+    let ssec_only: Fields = create
+        .iter()
+        .filter(|(n, _)| n.contains("customer"))
+        .cloned()
+        .collect();
+    let fields = &ssec_only;
+    let up = kit
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, create),
+            &none,
+            "bucket",
+            key,
+        )
+        .unwrap();
+    let mut data = Vec::new();
+    let mut stored_parts = Vec::new();
+    let mut etags = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let n = (i * 2 + 1) as u32; // part numbers need not be contiguous
+        let mut plan = kit
+            .upload_part(
+                &parse(Operation::UploadPart, fields),
+                &up.metadata,
+                "bucket",
+                key,
+                n,
+            )
+            .unwrap();
+        let mut out = Vec::new();
+        plan.body.update(p, &mut out).unwrap();
+        plan.body.finish(&mut out).unwrap();
+        let (etag, _) = plan.part.complete(&Md5::digest(p).into());
+        etags.push(etag);
+        stored_parts.push(StoredPart {
+            number: n,
+            stored_size: out.len() as u64,
+        });
+        data.extend(out);
+    }
+    let refs: Vec<&str> = etags.iter().map(String::as_str).collect();
+    let w = kit
+        .complete_multipart_upload(
+            &parse(Operation::CompleteMultipartUpload, fields),
+            &up.metadata,
+            "bucket",
+            key,
+            &refs,
+        )
+        .unwrap();
+    assert!(w.etag.ends_with(&format!("-{}", parts.len())));
+    Stored {
+        metadata: w.metadata,
+        parts: stored_parts,
+        data,
+        etag: w.stored_etag,
+    }
+}
+
+#[test]
+fn multipart_sse_c_and_kms() {
+    let codec = MinioCodec;
+    let kms = kms();
+    let kit = ServerKit::new(&codec).with_kms(&kms);
+    let k = [5u8; 32];
+    let (a, b, c) = (body(100_000), body(65_536), body(3));
+    let all: Vec<u8> = [a.clone(), b.clone(), c.clone()].concat();
+    for fields in [dest(&k), kms_fields(None)] {
+        let read = if fields.len() == 3 { dest(&k) } else { vec![] };
+        let obj = multipart(&kit, &fields, "big", &[&a, &b, &c]);
+        assert!(
+            obj.metadata
+                .keys()
+                .any(|k| k.contains("Encrypted-Multipart"))
+        );
+        assert_eq!(get(&kit, &read, &obj, "big", Read::Whole).unwrap(), all);
+        assert_eq!(get(&kit, &read, &obj, "big", Read::Part(3)).unwrap(), b);
+        let r = get(
+            &kit,
+            &read,
+            &obj,
+            "big",
+            Read::Range(RangeSpec::FromTo(99_000, 165_537)),
+        )
+        .unwrap();
+        assert_eq!(r, &all[99_000..=165_537]);
+        assert_eq!(
+            get(&kit, &read, &obj, "big", Read::Part(2))
+                .unwrap_err()
+                .code(),
+            "InvalidPartNumber"
+        );
+    }
+    // A part whose key differs from its upload's, or without one.
+    let none = BucketEncryption::default();
+    let up = kit
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, &dest(&k)),
+            &none,
+            "bucket",
+            "x",
+        )
+        .unwrap();
+    let e = kit
+        .upload_part(
+            &parse(Operation::UploadPart, &dest(&[6; 32])),
+            &up.metadata,
+            "bucket",
+            "x",
+            1,
+        )
+        .unwrap_err();
+    assert_eq!((e.http_status(), e.code()), (400, "InvalidRequest"));
+    let e = kit
+        .upload_part(
+            &parse(Operation::UploadPart, &vec![]),
+            &up.metadata,
+            "bucket",
+            "x",
+            1,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidRequest");
+    let e = kit
+        .complete_multipart_upload(
+            &parse(Operation::CompleteMultipartUpload, &dest(&[6; 32])),
+            &up.metadata,
+            "bucket",
+            "x",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidRequest");
+    // Re-uploading a part never reuses its nonce.
+    let p1 = kit
+        .upload_part(
+            &parse(Operation::UploadPart, &dest(&k)),
+            &up.metadata,
+            "bucket",
+            "x",
+            1,
+        )
+        .unwrap();
+    let p2 = kit
+        .upload_part(
+            &parse(Operation::UploadPart, &dest(&k)),
+            &up.metadata,
+            "bucket",
+            "x",
+            1,
+        )
+        .unwrap();
+    let (mut o1, mut o2) = (Vec::new(), Vec::new());
+    p1.body.finish_with_probe(&mut o1);
+    p2.body.finish_with_probe(&mut o2);
+    assert_ne!(o1, o2);
+}
+
+trait Probe {
+    fn finish_with_probe(self, out: &mut Vec<u8>);
+}
+
+impl Probe for s3crypt::sse::object::BodyEncryptor {
+    fn finish_with_probe(mut self, out: &mut Vec<u8>) {
+        self.update(&[0u8; 100], out).unwrap();
+        self.finish(out).unwrap();
+    }
+}
+
+#[test]
+fn user_metadata_codec_round_trips_through_the_flows() {
+    let codec = UserMetadataCodec::new();
+    let kit = ServerKit::new(&codec);
+    let k = [9u8; 32];
+    let obj = put(
+        &kit,
+        &BucketEncryption::default(),
+        &dest(&k),
+        "o",
+        &body(1000),
+    );
+    assert!(
+        obj.metadata
+            .keys()
+            .all(|n| n.starts_with("x-amz-meta-s3crypt-"))
+    );
+    assert!(obj.metadata.keys().all(|n| codec.owns(n)));
+    assert_eq!(
+        get(&kit, &dest(&k), &obj, "o", Read::Whole).unwrap(),
+        body(1000)
+    );
+    // The MinIO codec does not see these entries: to it the object is unencrypted.
+    let minio = MinioCodec;
+    assert!(minio.decode(&obj.metadata).unwrap().is_none());
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any object (single or multipart, any part sizes) and any range: the exact bytes, and
+    /// any cut of the fetched bytes is refused.
+    #[test]
+    fn ranges_across_parts_are_exact(
+        sizes in proptest::collection::vec(0usize..140_000, 1..4),
+        start in any::<prop::sample::Index>(),
+        len in 1u64..200_000,
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let codec = MinioCodec;
+        let kit = ServerKit::new(&codec);
+        let k = [4u8; 32];
+        let parts: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &n)| body(n + i)).collect();
+        let all: Vec<u8> = parts.concat();
+        prop_assume!(!all.is_empty());
+        let obj = if parts.len() == 1 {
+            put(&kit, &BucketEncryption::default(), &dest(&k), "o", &parts[0])
+        } else {
+            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            multipart(&kit, &dest(&k), "o", &refs)
+        };
+        let s = start.index(all.len()) as u64;
+        let spec = RangeSpec::FromTo(s, s + len - 1);
+        let got = get(&kit, &dest(&k), &obj, "o", Read::Range(spec)).unwrap();
+        let end = ((s + len) as usize).min(all.len());
+        prop_assert_eq!(&got[..], &all[s as usize..end]);
+
+        let req = parse(Operation::GetObject, &dest(&k));
+        let mut plan = kit.get_object(&req, &obj.view(), "bucket", "o", Read::Range(spec)).unwrap();
+        let fetched = &obj.data[plan.stored_offset as usize..][..plan.stored_length as usize];
+        let c = cut.index(fetched.len());
+        let mut out = Vec::new();
+        let r = plan.body.update(&fetched[..c], &mut out).and_then(|()| plan.body.finish());
+        prop_assert!(r.is_err());
+    }
+}
