@@ -273,7 +273,6 @@ pub struct PutPlan {
 
 /// CopyObject: either new metadata only, or a rewrite of the data.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum CopyPlan {
     /// The object copied onto itself with another key or encryption: store these entries,
     /// leave the data as it is (the object key is re-sealed, not the data re-encrypted).

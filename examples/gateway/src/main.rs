@@ -1,0 +1,186 @@
+//! An encrypting S3 gateway: an S3-compatible HTTPS server on s3s that stores objects in a
+//! local directory, every object encrypted through s3crypt's server kit (SSE-C, SSE-S3,
+//! SSE-KMS, bucket default encryption, multipart, copies with key changes).
+//!
+//! Configuration (environment):
+//! - `GATEWAY_ROOT`: data directory (default `./gateway-data`);
+//! - `GATEWAY_ADDR`: HTTPS listen address (default `127.0.0.1:8443`);
+//! - `GATEWAY_HTTP_ADDR`: an optional plain-HTTP listener (SSE-C is refused there, as S3 does);
+//! - `GATEWAY_ACCESS_KEY`, `GATEWAY_SECRET_KEY`: the SigV4 credentials (required);
+//! - `GATEWAY_KMS_KEYS`: `id:base64-32-bytes,…` — the KMS keys for SSE-S3 (the first) and
+//!   SSE-KMS (any, by id); without it SSE-S3/SSE-KMS answer 501;
+//! - `GATEWAY_PLAINTEXT=1`: store without encryption (a baseline for benchmarks; SSE
+//!   headers are then refused);
+//! - `RUST_LOG`: log filter. s3s 0.14 logs whole requests — SSE-C keys included — at debug
+//!   level, so its level (and hyper's) is capped at info whatever `RUST_LOG` says.
+//!
+//! TLS: a CA and a server certificate for `localhost`/`127.0.0.1` are generated at first
+//! start into `<root>/tls/` (`ca.pem` is what clients verify against).
+
+mod s3;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use s3crypt::headers::Transport;
+use s3crypt::kms::StaticKeys;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::{EnvFilter, FilterExt as _, filter_fn};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Targets whose debug/trace events may carry request headers (and so SSE-C keys).
+const CAPPED: [&str; 5] = ["s3s", "hyper", "h2", "rustls", "tokio_rustls"];
+
+fn init_logging() {
+    let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second filter that no RUST_LOG can loosen: capped targets log at info at most.
+    let cap = filter_fn(|meta| {
+        let t = meta.target();
+        let capped = CAPPED
+            .iter()
+            .any(|c| t == *c || t.starts_with(&format!("{c}::")));
+        !capped || *meta.level() <= tracing::Level::INFO
+    });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(env.and(cap)))
+        .init();
+}
+
+fn env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+/// Loads `<root>/tls/{cert,key}.pem`, generating a CA and a server certificate first if
+/// they are missing.
+fn tls_config(root: &Path) -> Result<Arc<tokio_rustls::rustls::ServerConfig>, Error> {
+    let dir = root.join("tls");
+    let (cert_path, key_path, ca_path) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("ca.pem"),
+    );
+    if !cert_path.exists() || !key_path.exists() {
+        std::fs::create_dir_all(&dir)?;
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "s3crypt gateway test CA");
+        ca.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let ca_key = rcgen::KeyPair::generate()?;
+        let ca_cert = ca.self_signed(&ca_key)?;
+        let mut leaf =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+        leaf.distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let leaf_key = rcgen::KeyPair::generate()?;
+        let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key)?;
+        std::fs::write(&ca_path, ca_cert.pem())?;
+        std::fs::write(&cert_path, leaf_cert.pem())?;
+        write_private(&key_path, leaf_key.serialize_pem().as_bytes())?;
+        tracing::info!(ca = %ca_path.display(), "generated a TLS certificate");
+    }
+    let certs = CertificateDer::pem_file_iter(&cert_path)?.collect::<Result<Vec<_>, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(&key_path)?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+    let mut cfg = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+/// Serves one connection, telling the S3 handlers which transport it came over.
+fn serve<IO>(io: IO, service: s3s::service::S3Service, transport: Transport)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let svc =
+            hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(transport);
+                let s = service.clone();
+                async move { hyper::service::Service::call(&s, req).await }
+            });
+        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        if let Err(e) = builder.serve_connection(TokioIo::new(io), svc).await {
+            tracing::debug!(error = %e, "connection closed");
+        }
+    });
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_logging();
+    let root = std::path::PathBuf::from(
+        std::env::var("GATEWAY_ROOT").unwrap_or_else(|_| "gateway-data".into()),
+    );
+    let addr: SocketAddr = std::env::var("GATEWAY_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:8443".into())
+        .parse()?;
+    let access = env("GATEWAY_ACCESS_KEY")?;
+    let secret = env("GATEWAY_SECRET_KEY")?;
+    let kms = match std::env::var("GATEWAY_KMS_KEYS") {
+        Ok(v) => Some(StaticKeys::from_env_value(&v)?),
+        Err(_) => None,
+    };
+    let plaintext = std::env::var("GATEWAY_PLAINTEXT").is_ok_and(|v| v == "1");
+
+    let store = store::Store::open(&root)?;
+    let gateway = s3::Gateway::new(store, kms, plaintext);
+    let mut builder = S3ServiceBuilder::new(gateway);
+    builder.set_auth(SimpleAuth::from_single(access, secret));
+    let service = builder.build();
+
+    let tls = TlsAcceptor::from(tls_config(&root)?);
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!(%addr, root = %root.display(), "gateway listening (HTTPS)");
+    if let Ok(http_addr) = std::env::var("GATEWAY_HTTP_ADDR") {
+        let plain = TcpListener::bind(http_addr.parse::<SocketAddr>()?).await?;
+        tracing::info!(addr = %http_addr, "gateway listening (plain HTTP: SSE-C refused)");
+        let service = service.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = plain.accept().await {
+                serve(tcp, service.clone(), Transport::Plaintext);
+            }
+        });
+    }
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        let tls = tls.clone();
+        let service = service.clone();
+        tokio::spawn(async move {
+            match tls.accept(tcp).await {
+                Ok(stream) => serve(stream, service, Transport::Tls),
+                Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+            }
+        });
+    }
+}
