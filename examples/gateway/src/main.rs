@@ -43,18 +43,19 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Targets whose debug/trace events may carry request headers (and so SSE-C keys).
 const CAPPED: [&str; 5] = ["s3s", "hyper", "h2", "rustls", "tokio_rustls"];
 
+/// Whether an event may be logged: capped targets at info at most, whatever `RUST_LOG` says.
+fn within_cap(meta: &tracing::Metadata<'_>) -> bool {
+    let t = meta.target();
+    let capped = CAPPED
+        .iter()
+        .any(|c| t == *c || t.strip_prefix(c).is_some_and(|r| r.starts_with("::")));
+    !capped || *meta.level() <= tracing::Level::INFO
+}
+
 fn init_logging() {
     let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second filter that no RUST_LOG can loosen: capped targets log at info at most.
-    let cap = filter_fn(|meta| {
-        let t = meta.target();
-        let capped = CAPPED
-            .iter()
-            .any(|c| t == *c || t.starts_with(&format!("{c}::")));
-        !capped || *meta.level() <= tracing::Level::INFO
-    });
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_filter(env.and(cap)))
+        .with(tracing_subscriber::fmt::layer().with_filter(env.and(filter_fn(within_cap))))
         .init();
 }
 
@@ -101,7 +102,8 @@ fn tls_config(root: &Path) -> Result<Arc<tokio_rustls::rustls::ServerConfig>, Er
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(certs, key)?;
-    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only, as S3: over h2, s3s 0.14 sends error bodies on HEAD answers.
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }
 
@@ -126,8 +128,16 @@ where
         let svc =
             hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(transport);
+                // Method and path only: headers may carry SSE-C keys.
+                let (method, path) = (req.method().clone(), req.uri().path().to_owned());
                 let s = service.clone();
-                async move { hyper::service::Service::call(&s, req).await }
+                async move {
+                    let resp = hyper::service::Service::call(&s, req).await;
+                    if let Ok(r) = &resp {
+                        tracing::debug!(%method, %path, status = r.status().as_u16(), "request");
+                    }
+                    resp
+                }
             });
         let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
         if let Err(e) = builder.serve_connection(TokioIo::new(io), svc).await {
@@ -182,5 +192,51 @@ async fn main() -> Result<(), Error> {
                 Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// s3s 0.14 logs whole requests (SSE-C key header included) at debug: with RUST_LOG at
+    /// trace, such events must still be dropped, and everything else kept.
+    #[test]
+    fn s3s_and_hyper_debug_events_are_dropped_at_trace() {
+        let buf = Buf::default();
+        let w = buf.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(move || w.clone())
+                .with_filter(EnvFilter::new("trace").and(filter_fn(within_cap))),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "s3s::service", "x-amz-server-side-encryption-customer-key: SECRET-A");
+            tracing::trace!(target: "hyper::proto::h1", "SECRET-B");
+            tracing::debug!(target: "s3s", "SECRET-C");
+            tracing::info!(target: "s3s::service", "visible-info");
+            tracing::debug!(target: "s3crypt_gateway", "visible-debug");
+            tracing::trace!(target: "s3sx", "visible-other-crate");
+        });
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(!out.contains("SECRET"), "{out}");
+        for v in ["visible-info", "visible-debug", "visible-other-crate"] {
+            assert!(out.contains(v), "{v} missing: {out}");
+        }
     }
 }

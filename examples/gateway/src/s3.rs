@@ -450,7 +450,6 @@ impl S3 for Gateway {
         }
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{b}")),
-            ..Default::default()
         }))
     }
 
@@ -536,14 +535,13 @@ impl S3 for Gateway {
         xml.push_str("</ServerSideEncryptionConfiguration>");
         let cfg = BucketEncryption::from_xml(&xml)
             .map_err(|e| s3_err(e.code(), e.http_status(), e.message()))?;
-        if let Some(id) = cfg.default.as_ref().and_then(|d| d.key_id()) {
-            if !self
+        if let Some(id) = cfg.default.as_ref().and_then(|d| d.key_id())
+            && !self
                 .kms
                 .as_ref()
                 .is_some_and(|kms| kms.key_ids().any(|k| k == id))
-            {
-                return Err(s3_err("KMS.NotFoundException", 400, "Invalid keyId"));
-            }
+        {
+            return Err(s3_err("KMS.NotFoundException", 400, "Invalid keyId"));
         }
         rec.encryption = Some(cfg.to_xml());
         self.store.put_bucket(b, &rec).await.map_err(io_err)?;
@@ -571,7 +569,6 @@ impl S3 for Gateway {
                 }
             }),
             bucket_key_enabled: cfg.bucket_key_enabled,
-            ..Default::default()
         };
         Ok(S3Response::new(GetBucketEncryptionOutput {
             server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration {

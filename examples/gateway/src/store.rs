@@ -256,10 +256,10 @@ impl Store {
         let json = serde_json::to_vec(rec).map_err(io::Error::other)?;
         self.write_atomic(&self.record_path(bucket, &rec.key), &json)
             .await?;
-        if let Some(old) = old {
-            if old.data != rec.data {
-                let _ = tokio::fs::remove_file(self.objects_dir(bucket).join(&old.data)).await;
-            }
+        if let Some(old) = old
+            && old.data != rec.data
+        {
+            let _ = tokio::fs::remove_file(self.objects_dir(bucket).join(&old.data)).await;
         }
         Ok(())
     }
@@ -277,10 +277,10 @@ impl Store {
         let mut rd = tokio::fs::read_dir(self.objects_dir(bucket)).await?;
         while let Some(e) = rd.next_entry().await? {
             let p = e.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                if let Some(rec) = Self::read_json::<ObjectRecord>(&p).await? {
-                    out.push(rec);
-                }
+            if p.extension().is_some_and(|x| x == "json")
+                && let Some(rec) = Self::read_json::<ObjectRecord>(&p).await?
+            {
+                out.push(rec);
             }
         }
         out.sort_by(|a, b| a.key.cmp(&b.key));
@@ -342,10 +342,11 @@ impl Store {
         let mut rd = tokio::fs::read_dir(&dir).await?;
         while let Some(e) = rd.next_entry().await? {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("part-") && name.ends_with(".json") {
-                if let Some(p) = Self::read_json::<PartFile>(&e.path()).await? {
-                    out.push(p);
-                }
+            if name.starts_with("part-")
+                && name.ends_with(".json")
+                && let Some(p) = Self::read_json::<PartFile>(&e.path()).await?
+            {
+                out.push(p);
             }
         }
         out.sort_by_key(|p| p.number);

@@ -1,0 +1,155 @@
+"""boto3 against the encrypting gateway: the client API, the transfer manager (multipart,
+parallel parts), S3's error answers, PostObject with SSE-C form fields, and 8 concurrent
+clients each moving 32 MiB objects. Run by run.sh (which sets the environment)."""
+
+import base64
+import concurrent.futures
+import hashlib
+import os
+import sys
+
+import boto3
+import botocore.config
+import urllib3
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ["ENDPOINT"]
+HTTP_ENDPOINT = os.environ["HTTP_ENDPOINT"]
+MARKER = os.environ["MARKER"].encode()
+CA = os.environ["AWS_CA_BUNDLE"]
+KEYS_OUT = os.environ["KEYS_OUT"]
+
+
+def client(endpoint=ENDPOINT):
+    cfg = botocore.config.Config(
+        retries={"max_attempts": 1}, s3={"addressing_style": "path"}
+    )
+    return boto3.client("s3", endpoint_url=endpoint, verify=CA, config=cfg)
+
+
+def data(n):
+    return os.urandom(n) + MARKER
+
+
+def ssec(key):
+    return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
+
+
+def expect_error(fn, status, code):
+    try:
+        fn()
+    except ClientError as e:
+        got = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"])
+        assert got[0] == status and (code is None or got[1] == code), f"expected {status} {code}, got {got}"
+        return
+    raise AssertionError(f"expected {status} {code}, the call succeeded")
+
+
+keys = [os.urandom(32) for _ in range(3)]
+with open(KEYS_OUT, "w") as f:
+    for k in keys:
+        f.write(base64.b64encode(k).decode() + "\n")
+
+s3 = client()
+s3.create_bucket(Bucket="boto")
+
+# Client API: put/get/head with SSE-C, a range.
+body = data(300_000)
+s3.put_object(Bucket="boto", Key="a", Body=body, **ssec(keys[0]))
+got = s3.get_object(Bucket="boto", Key="a", **ssec(keys[0]))
+assert got["Body"].read() == body
+assert got["SSECustomerKeyMD5"] == base64.b64encode(hashlib.md5(keys[0]).digest()).decode()
+r = s3.get_object(Bucket="boto", Key="a", Range="bytes=65530-65545", **ssec(keys[0]))
+assert r["Body"].read() == body[65530:65546] and r["ResponseMetadata"]["HTTPStatusCode"] == 206
+h = s3.head_object(Bucket="boto", Key="a", **ssec(keys[0]))
+assert h["ContentLength"] == len(body)
+print("boto3: put/get/head/range with SSE-C")
+
+# Failure cases, against Amazon S3's answers.
+expect_error(lambda: s3.get_object(Bucket="boto", Key="a"), 400, "InvalidRequest")
+expect_error(lambda: s3.get_object(Bucket="boto", Key="a", **ssec(keys[1])), 403, "AccessDenied")
+expect_error(lambda: s3.head_object(Bucket="boto", Key="a", **ssec(keys[1])), 403, None)
+s3.put_object(Bucket="boto", Key="plain", Body=b"plain")
+expect_error(lambda: s3.get_object(Bucket="boto", Key="plain", **ssec(keys[0])), 400, "InvalidRequest")
+expect_error(
+    lambda: s3.put_object(Bucket="boto", Key="b", Body=b"x", SSECustomerAlgorithm="AES128", SSECustomerKey=keys[0]),
+    400, None)
+expect_error(lambda: s3.get_object(Bucket="boto", Key="a", Range="bytes=400000-", **ssec(keys[0])), 416, "InvalidRange")
+plain_http = client(HTTP_ENDPOINT)
+expect_error(lambda: plain_http.put_object(Bucket="boto", Key="c", Body=b"x", **ssec(keys[0])), 400, None)
+expect_error(lambda: plain_http.get_object(Bucket="boto", Key="a", **ssec(keys[0])), 400, None)
+assert plain_http.get_object(Bucket="boto", Key="plain")["Body"].read() == b"plain"
+print("boto3: no key, wrong key, key on an unencrypted object, bad algorithm, bad range, SSE-C over HTTP")
+
+# Multipart: a part with another key is refused.
+up = s3.create_multipart_upload(Bucket="boto", Key="mp", **ssec(keys[0]))
+expect_error(lambda: s3.upload_part(Bucket="boto", Key="mp", UploadId=up["UploadId"], PartNumber=1,
+                                    Body=b"x" * 10, **ssec(keys[1])), 400, "InvalidRequest")
+s3.abort_multipart_upload(Bucket="boto", Key="mp", UploadId=up["UploadId"])
+print("boto3: UploadPart with a key other than the upload's refused; abort")
+
+# Transfer manager: multipart, parallel parts, SSE-C and SSE-KMS.
+big = data(40 * 1024 * 1024)
+with open("tm.bin", "wb") as f:
+    f.write(big)
+tc = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+s3.upload_file("tm.bin", "boto", "tm", ExtraArgs=ssec(keys[2]), Config=tc)
+s3.download_file("boto", "tm", "tm.out", ExtraArgs=ssec(keys[2]), Config=tc)
+assert open("tm.out", "rb").read() == big
+s3.upload_file("tm.bin", "boto", "tm-kms", ExtraArgs={"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "testkey-1"}, Config=tc)
+s3.download_file("boto", "tm-kms", "tm2.out", Config=tc)
+assert open("tm2.out", "rb").read() == big
+assert s3.head_object(Bucket="boto", Key="tm-kms")["SSEKMSKeyId"] == "testkey-1"
+print("boto3: transfer manager multipart (5 parts, 4 in parallel) with SSE-C and SSE-KMS")
+
+# UploadPartCopy from an SSE-C source into an SSE-KMS upload.
+up = s3.create_multipart_upload(Bucket="boto", Key="upc", ServerSideEncryption="aws:kms")
+p = s3.upload_part_copy(Bucket="boto", Key="upc", UploadId=up["UploadId"], PartNumber=1,
+                        CopySource={"Bucket": "boto", "Key": "a"}, CopySourceRange="bytes=1000-99999",
+                        CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=keys[0])
+s3.complete_multipart_upload(Bucket="boto", Key="upc", UploadId=up["UploadId"],
+                             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": p["CopyPartResult"]["ETag"]}]})
+assert s3.get_object(Bucket="boto", Key="upc")["Body"].read() == body[1000:100000]
+print("boto3: UploadPartCopy with a source range, SSE-C source into an SSE-KMS upload")
+
+# PostObject (browser form upload) with SSE-C form fields.
+fields = {
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": base64.b64encode(keys[1]).decode(),
+    "x-amz-server-side-encryption-customer-key-MD5": base64.b64encode(hashlib.md5(keys[1]).digest()).decode(),
+}
+post = s3.generate_presigned_post("boto", "posted", Fields=dict(fields), Conditions=[{k: v} for k, v in fields.items()])
+form = dict(post["fields"])
+form["file"] = ("posted.bin", body[:5000])
+http = urllib3.PoolManager(ca_certs=CA)
+resp = http.request("POST", post["url"], fields=form)
+assert resp.status in (200, 204), (resp.status, resp.data[:500])
+assert s3.get_object(Bucket="boto", Key="posted", **ssec(keys[1]))["Body"].read() == body[:5000]
+expect_error(lambda: s3.get_object(Bucket="boto", Key="posted"), 400, "InvalidRequest")
+print("boto3: PostObject with SSE-C form fields, read back with the key")
+
+# Listing, batch delete.
+assert {o["Key"] for o in s3.list_objects_v2(Bucket="boto")["Contents"]} >= {"a", "plain", "tm", "posted"}
+s3.delete_objects(Bucket="boto", Delete={"Objects": [{"Key": "plain"}]})
+assert "plain" not in {o["Key"] for o in s3.list_objects_v2(Bucket="boto")["Contents"]}
+print("boto3: list_objects_v2, delete_objects")
+
+
+# 8 concurrent clients, each moving a 32 MiB object up and down.
+def worker(i):
+    c = client()
+    key = os.urandom(32)
+    with open(KEYS_OUT, "a") as f:
+        f.write(base64.b64encode(key).decode() + "\n")
+    d = data(32 * 1024 * 1024)
+    c.put_object(Bucket="boto", Key=f"conc/{i}", Body=d, **ssec(key))
+    back = c.get_object(Bucket="boto", Key=f"conc/{i}", **ssec(key))["Body"].read()
+    return back == d
+
+
+with concurrent.futures.ThreadPoolExecutor(8) as ex:
+    results = list(ex.map(worker, range(8)))
+assert all(results), results
+print("boto3: 8 concurrent clients x 32 MiB, every download equal to its upload")
+sys.exit(0)

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# End-to-end: real S3 clients (aws cli v2, boto3, rclone) against the encrypting gateway.
+#
+#   bash examples/gateway/e2e/run.sh            # needs aws, rclone, and PYTHON with boto3
+#
+# Every download is compared byte for byte with its upload; the data directory must hold
+# no plaintext marker; the gateway's log (RUST_LOG=trace) must hold no key; the gateway is
+# killed in the middle of a PUT and of a multipart upload and restarted.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+WORK=$(mktemp -d /tmp/s3crypt-e2e.XXXXXX)
+trap 'kill $(cat "$WORK/gw.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+PASS=0
+ok() { PASS=$((PASS + 1)); echo "ok $PASS - $*"; }
+fail() { echo "FAIL - $*"; echo "--- gateway log (tail)"; tail -n 30 "$WORK/gw.log" || true; exit 1; }
+
+cargo build --release -q -p s3crypt-gateway
+GW=$ROOT/target/release/s3crypt-gateway
+
+export GATEWAY_ROOT=$WORK/data
+export GATEWAY_ADDR=127.0.0.1:19443
+export GATEWAY_HTTP_ADDR=127.0.0.1:19080
+export GATEWAY_ACCESS_KEY=AKIAS3CRYPTE2E
+export GATEWAY_SECRET_KEY=e2e-secret-key-for-the-gateway-0000
+KMS_UUID=4f9d3c2a-0b7e-4e0c-9a61-2f6b8d1e5c70
+KMS1=$(head -c 32 /dev/urandom | base64 -w0)
+KMS2=$(head -c 32 /dev/urandom | base64 -w0)
+export GATEWAY_KMS_KEYS="testkey-1:$KMS1,$KMS_UUID:$KMS2"
+export RUST_LOG=trace
+
+start_gw() {
+  "$GW" >>"$WORK/gw.log" 2>&1 &
+  echo $! >"$WORK/gw.pid"
+  for _ in $(seq 100); do
+    [ -f "$GATEWAY_ROOT/tls/ca.pem" ] && (exec 3<>/dev/tcp/127.0.0.1/19443) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "gateway did not start"
+}
+kill_gw() { kill -9 "$(cat "$WORK/gw.pid")"; wait "$(cat "$WORK/gw.pid")" 2>/dev/null || true; }
+start_gw
+
+export AWS_ACCESS_KEY_ID=$GATEWAY_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GATEWAY_SECRET_KEY
+export AWS_DEFAULT_REGION=us-east-1 AWS_CA_BUNDLE=$GATEWAY_ROOT/tls/ca.pem
+export AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
+: >"$AWS_CONFIG_FILE"
+aws() { command aws --endpoint-url "https://127.0.0.1:19443" "$@"; }
+awsq() { aws "$@" >/dev/null; }
+
+# Test data: random bytes with a plaintext marker the data directory must never show.
+MARKER="S3CRYPT-PLAINTEXT-MARKER-7f3a9c"
+mkfile() { head -c "$2" /dev/urandom >"$1"; printf '%s' "$MARKER" >>"$1"; }
+cd "$WORK"
+mkfile small.bin 100000
+mkfile big.bin 20000000          # > 8 MiB: the aws cli goes multipart (3 parts)
+head -c 32 /dev/urandom >key1.bin
+head -c 32 /dev/urandom >key2.bin
+SSEC1=(--sse-customer-algorithm AES256 --sse-customer-key fileb://key1.bin)
+SSEC2=(--sse-customer-algorithm AES256 --sse-customer-key fileb://key2.bin)
+
+# ----- aws cli ---------------------------------------------------------------------------
+awsq s3 mb s3://e2e
+aws s3 cp big.bin s3://e2e/big.bin --sse-c AES256 --sse-c-key fileb://key1.bin >/dev/null
+aws s3 cp s3://e2e/big.bin big.out --sse-c AES256 --sse-c-key fileb://key1.bin >/dev/null
+cmp big.bin big.out || fail "aws s3 cp --sse-c multipart round trip"
+ok "aws s3 cp --sse-c up and down (20 MB, multipart)"
+
+awsq s3api get-object --bucket e2e --key big.bin --range bytes=8388000-8389999 "${SSEC1[@]}" range.out
+cmp range.out <(tail -c +8388001 big.bin | head -c 2000) || fail "ranged GET across a part boundary"
+ok "aws s3api get-object --range across a part boundary"
+
+aws s3api get-object --bucket e2e --key big.bin --part-number 2 "${SSEC1[@]}" part.out >part.json
+cmp part.out <(tail -c +8388609 big.bin | head -c 8388608) || fail "GET --part-number 2"
+grep -q '"PartsCount": 3' part.json || fail "PartsCount"
+ok "aws s3api get-object --part-number 2 (PartsCount 3)"
+
+if aws s3api get-object --bucket e2e --key big.bin nokey.out 2>err.txt; then fail "GET without key succeeded"; fi
+grep -q "InvalidRequest" err.txt || fail "GET without key: $(cat err.txt)"
+if aws s3api get-object --bucket e2e --key big.bin "${SSEC2[@]}" wrong.out 2>err.txt; then fail "GET with wrong key succeeded"; fi
+grep -q -E "403|Forbidden|AccessDenied" err.txt || fail "GET with wrong key: $(cat err.txt)"
+ok "aws cli: no key -> InvalidRequest, wrong key -> 403"
+
+awsq s3api copy-object --bucket e2e --key big.bin --copy-source e2e/big.bin \
+  --copy-source-sse-customer-algorithm AES256 --copy-source-sse-customer-key fileb://key1.bin "${SSEC2[@]}"
+awsq s3api get-object --bucket e2e --key big.bin "${SSEC2[@]}" rotated.out
+cmp big.bin rotated.out || fail "GET after key change"
+if aws s3api get-object --bucket e2e --key big.bin "${SSEC1[@]}" old.out 2>/dev/null; then fail "old key still works"; fi
+ok "aws s3api copy-object changing the SSE-C key in place (old key refused)"
+
+awsq s3api copy-object --bucket e2e --key copy.bin --copy-source e2e/big.bin \
+  --copy-source-sse-customer-algorithm AES256 --copy-source-sse-customer-key fileb://key2.bin \
+  --server-side-encryption aws:kms --ssekms-key-id "$KMS_UUID"
+awsq s3api get-object --bucket e2e --key copy.bin copy.out
+cmp big.bin copy.out || fail "SSE-C -> SSE-KMS copy"
+ok "aws s3api copy-object SSE-C -> SSE-KMS to another key"
+
+aws s3 cp small.bin s3://e2e/kms.bin --sse aws:kms --sse-kms-key-id "$KMS_UUID" >/dev/null
+aws s3api head-object --bucket e2e --key kms.bin >head.json
+grep -q "$KMS_UUID" head.json || fail "head-object does not show the KMS key id"
+aws s3 cp s3://e2e/kms.bin kms.out >/dev/null && cmp small.bin kms.out || fail "SSE-KMS round trip"
+ok "aws s3 cp --sse aws:kms --sse-kms-key-id <uuid> (head shows the key id)"
+
+aws s3 cp big.bin s3://e2e/s3.bin --sse AES256 >/dev/null
+aws s3 cp s3://e2e/s3.bin s3.out >/dev/null && cmp big.bin s3.out || fail "SSE-S3 round trip"
+aws s3api head-object --bucket e2e --key s3.bin | grep -q '"ServerSideEncryption": "AES256"' || fail "SSE-S3 header"
+ok "aws s3 cp --sse AES256 (multipart)"
+
+awsq s3 mb s3://e2e-default
+aws s3api put-bucket-encryption --bucket e2e-default --server-side-encryption-configuration \
+  '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"testkey-1"}}]}'
+aws s3api get-bucket-encryption --bucket e2e-default | grep -q testkey-1 || fail "get-bucket-encryption"
+aws s3 cp small.bin s3://e2e-default/d.bin >/dev/null
+aws s3api head-object --bucket e2e-default --key d.bin | grep -q testkey-1 || fail "bucket default not applied"
+aws s3 cp s3://e2e-default/d.bin d.out >/dev/null && cmp small.bin d.out || fail "bucket default round trip"
+aws s3 cp small.bin s3://e2e-default/c.bin --sse-c AES256 --sse-c-key fileb://key1.bin >/dev/null
+aws s3api head-object --bucket e2e-default --key c.bin "${SSEC1[@]}" | grep -q SSECustomerKeyMD5 || fail "explicit SSE-C over a default"
+awsq s3api delete-bucket-encryption --bucket e2e-default
+if aws s3api get-bucket-encryption --bucket e2e-default 2>err.txt; then fail "encryption not deleted"; fi
+grep -q ServerSideEncryptionConfigurationNotFoundError err.txt || fail "delete-bucket-encryption: $(cat err.txt)"
+ok "aws s3api put/get/delete-bucket-encryption; default applied, explicit SSE-C wins"
+
+aws s3 ls s3://e2e/ >ls.txt && grep -q big.bin ls.txt || fail "ls"
+awsq s3api list-objects --bucket e2e
+awsq s3api list-object-versions --bucket e2e
+ok "aws s3 ls, list-objects v1, list-object-versions"
+
+# ----- boto3 -----------------------------------------------------------------------------
+ENDPOINT=https://127.0.0.1:19443 HTTP_ENDPOINT=http://127.0.0.1:19080 MARKER=$MARKER KEYS_OUT=$WORK/boto3-keys \
+  "$PYTHON" "$ROOT/examples/gateway/e2e/boto3_e2e.py" || fail "boto3"
+ok "boto3: client API, transfer manager, failure cases, PostObject, 8 concurrent clients x 32 MiB"
+
+# ----- rclone ----------------------------------------------------------------------------
+export RCLONE_CONFIG=$WORK/rclone.conf
+RCLONE_KEY=$(head -c 32 /dev/urandom | base64 -w0 | head -c 32)
+cat >"$RCLONE_CONFIG" <<EOF
+[gw]
+type = s3
+provider = Other
+access_key_id = $GATEWAY_ACCESS_KEY
+secret_access_key = $GATEWAY_SECRET_KEY
+endpoint = https://127.0.0.1:19443
+region = us-east-1
+sse_customer_algorithm = AES256
+sse_customer_key = $RCLONE_KEY
+EOF
+# rclone's own S3 SDK would try AWS_CA_BUNDLE and fail; it gets the CA from --ca-cert.
+rcl() { env -u AWS_CA_BUNDLE rclone --ca-cert "$GATEWAY_ROOT/tls/ca.pem" "$@"; }
+mkdir -p tree/sub && cp small.bin tree/a.bin && cp big.bin tree/sub/b.bin && mkfile tree/c.bin 5
+rcl mkdir gw:e2e-rclone
+rcl copy tree gw:e2e-rclone/tree
+rcl copy gw:e2e-rclone/tree tree.out
+diff -r tree tree.out || fail "rclone copy round trip"
+mkfile tree/d.bin 70000 && rm tree/a.bin
+rcl sync tree gw:e2e-rclone/tree
+rm -rf tree.out && rcl copy gw:e2e-rclone/tree tree.out
+diff -r tree tree.out || fail "rclone sync round trip"
+rcl cat gw:e2e-rclone/tree/sub/b.bin | cmp - big.bin || fail "rclone cat"
+ok "rclone copy/sync/cat with --s3-sse-customer-key"
+
+# ----- crash safety ----------------------------------------------------------------------
+mkfile huge.bin 300000000
+(aws s3api put-object --bucket e2e --key crash.bin --body huge.bin >/dev/null 2>&1 || true) &
+for _ in $(seq 200); do [ -n "$(ls "$GATEWAY_ROOT/tmp")" ] && break; sleep 0.05; done
+sleep 0.3
+kill_gw; wait || true
+start_gw
+if aws s3api head-object --bucket e2e --key crash.bin >/dev/null 2>&1; then fail "half-written PUT visible"; fi
+[ -z "$(ls "$GATEWAY_ROOT/tmp")" ] || fail "temp files left after restart"
+aws s3 cp s3://e2e/kms.bin kms2.out >/dev/null && cmp small.bin kms2.out || fail "finished object lost on restart"
+ok "gateway killed mid-PUT: nothing visible after restart; earlier objects intact"
+
+UPLOAD=$(aws s3api create-multipart-upload --bucket e2e --key mp.bin "${SSEC1[@]}" --query UploadId --output text)
+dd if=huge.bin of=p1.bin bs=1M count=6 status=none
+dd if=huge.bin of=p2.bin bs=1M skip=6 count=100 status=none
+E1=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 1 --body p1.bin "${SSEC1[@]}" --query ETag --output text)
+(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC1[@]}" >/dev/null 2>&1 || true) &
+for _ in $(seq 200); do [ -n "$(ls "$GATEWAY_ROOT/tmp")" ] && break; sleep 0.05; done
+sleep 0.3
+kill_gw; wait || true
+start_gw
+aws s3api list-parts --bucket e2e --key mp.bin --upload-id "$UPLOAD" >parts.json
+grep -q '"PartNumber": 1' parts.json && ! grep -q '"PartNumber": 2' parts.json || fail "parts after crash: $(cat parts.json)"
+E2=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC1[@]}" --query ETag --output text)
+awsq s3api complete-multipart-upload --bucket e2e --key mp.bin --upload-id "$UPLOAD" "${SSEC1[@]}" \
+  --multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":$E1},{\"PartNumber\":2,\"ETag\":$E2}]}"
+awsq s3api get-object --bucket e2e --key mp.bin "${SSEC1[@]}" mp.out
+cmp mp.out <(cat p1.bin p2.bin) || fail "multipart completed after crash"
+ok "gateway killed mid-UploadPart: upload survives restart, part re-sent, completed, read back"
+
+# ----- nothing in plaintext, no key in the logs -------------------------------------------
+if grep -r -l -F "$MARKER" "$GATEWAY_ROOT"; then fail "plaintext marker found in the data directory"; fi
+ok "no stored file contains the plaintext marker"
+[ "$(wc -l <"$WORK/gw.log")" -gt 3 ] || fail "the gateway logged nothing"
+for k in key1.bin key2.bin; do
+  b64=$(base64 -w0 "$k")
+  if grep -F -q "$b64" "$WORK/gw.log"; then fail "an SSE-C key appears in the log"; fi
+done
+RCLONE_B64=$(printf '%s' "$RCLONE_KEY" | base64 -w0)
+while read -r s; do
+  if [ -n "$s" ] && grep -F -q "$s" "$WORK/gw.log"; then fail "a key appears in the log"; fi
+done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64"; cat "$WORK/boto3-keys")
+ok "no key in the gateway's log at RUST_LOG=trace ($(wc -l <"$WORK/gw.log") lines)"
+
+echo "e2e: $PASS checks passed"
