@@ -698,7 +698,7 @@ impl S3 for Gateway {
             .kit()
             .get_object(&sse, &obj, &i.bucket, &i.key, read)
             .map_err(kit_err)?;
-        let status = plan.http_status();
+        let status = plan.status;
         let body = read_body(
             self.store.data_path(&i.bucket, &rec),
             plan.stored_offset,
@@ -755,7 +755,7 @@ impl S3 for Gateway {
             accept_ranges: Some("bytes".into()),
             ..Default::default()
         });
-        if plan.http_status() == 206 {
+        if plan.status == 206 {
             resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
         }
         add_headers(&mut resp.headers, &plan.response_headers);

@@ -182,6 +182,8 @@ impl ContentRange {
 /// What a GET (or HEAD) answers and how to produce its body.
 #[derive(Debug)]
 pub struct GetPlan {
+    /// The answer's status: 206 for a range or part read, else 200.
+    pub status: u16,
     /// The plaintext size of the whole object.
     pub object_size: u64,
     /// `Content-Length` of the answer.
@@ -1078,14 +1080,16 @@ fn read_plan(
         (Some(m), Some(k)) => client_etag(m.domain, obj.etag, k)?,
         _ => obj.etag.to_owned(),
     };
+    let content_range = (ranged && length > 0).then(|| ContentRange {
+        start: offset,
+        end: end - 1,
+        total,
+    });
     Ok(GetPlan {
+        status: if content_range.is_some() { 206 } else { 200 },
         object_size: total,
         content_length: length,
-        content_range: (ranged && length > 0).then(|| ContentRange {
-            start: offset,
-            end: end - 1,
-            total,
-        }),
+        content_range,
         stored_offset: stored_offset.unwrap_or(0),
         stored_length: body.stored_len(),
         body,
