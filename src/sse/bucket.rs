@@ -34,7 +34,8 @@
 
 use core::fmt;
 
-/// The encryption a bucket applies to writes that ask for none.
+/// The encryption a bucket applies to writes that ask for none. Parsing trims the
+/// surrounding whitespace of values (`KMSMasterKeyID` included).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DefaultEncryption {

@@ -8,7 +8,7 @@ use super::body::{BodyDecryptor, BodyEncryptor, Segment};
 use super::codec::MetadataCodec;
 use super::{KeySource, ObjectError, PutRandom, object_key, put_sse_c, put_sse_kms, put_sse_s3};
 use crate::dare::range::{decrypted_size, package_range};
-use crate::dare::{CipherSuite, DareError, Decryptor, Encryptor};
+use crate::dare::{CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor};
 use crate::encoding::{hex, unhex};
 use crate::headers::range::{RangeError, RangeSpec};
 use crate::headers::{Encryption, SseError, SseRequest, StoredEncryption, StoredState};
@@ -1058,17 +1058,23 @@ fn read_plan(
                     segments.push(Segment::Plain { stored: b - a });
                 }
                 Some(oek) => {
-                    let pr = package_range(size, a, b - a)?;
-                    stored_offset.get_or_insert(stored_cum + pr.encrypted_offset);
                     let k = if multipart {
                         part_key(oek, part.number)
                     } else {
                         oek.duplicate()
                     };
-                    segments.push(Segment::Dare {
-                        dec: Decryptor::for_range(&k, &pr),
-                        stored: pr.encrypted_length,
-                    });
+                    let (dec, offset, stored) = if a == 0 && b == size {
+                        // The whole part: a stream decryptor bound to its stored size (the
+                        // same binding as a range over all of it, without the range ends).
+                        let opts = DecryptOptions::new().stored_size(part.stored_size);
+                        (Decryptor::new(&k, opts), 0, part.stored_size)
+                    } else {
+                        let pr = package_range(size, a, b - a)?;
+                        let dec = Decryptor::for_range(&k, &pr);
+                        (dec, pr.encrypted_offset, pr.encrypted_length)
+                    };
+                    stored_offset.get_or_insert(stored_cum + offset);
+                    segments.push(Segment::Dare { dec, stored });
                 }
             }
         }
