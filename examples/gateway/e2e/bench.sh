@@ -26,25 +26,28 @@ start enc 19543 0
 start plain 19544 1
 head -c $((256 << 20)) /dev/urandom >"$WORK/file"
 head -c 32 /dev/urandom >"$WORK/key"
+# The aws cli v2 (Debian's package), not a pip-installed v1 earlier on PATH.
+AWS=$(command -v aws)
+"$AWS" --version 2>&1 | grep -q '^aws-cli/2' || AWS=/usr/bin/aws
 cli() { # name port args...
   local n=$1 p=$2; shift 2
-  AWS_CA_BUNDLE=$WORK/$n/data/tls/ca.pem aws --endpoint-url "https://127.0.0.1:$p" "$@"
+  AWS_CA_BUNDLE=$WORK/$n/data/tls/ca.pem "$AWS" --endpoint-url "https://127.0.0.1:$p" "$@"
 }
-cli enc 19543 s3 mb s3://b >/dev/null
-cli plain 19544 s3 mb s3://b >/dev/null
+cli enc 19543 s3 mb s3://bench >/dev/null
+cli plain 19544 s3 mb s3://bench >/dev/null
 SSE=(--sse-c AES256 --sse-c-key "fileb://$WORK/key")
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
 declare -a EU PU ED PD
 for i in $(seq "$RUNS"); do
-  EU+=("$(t cli enc 19543 s3 cp "$WORK/file" s3://b/f "${SSE[@]}" --no-progress)")
-  PU+=("$(t cli plain 19544 s3 cp "$WORK/file" s3://b/f --no-progress)")
-  ED+=("$(t cli enc 19543 s3 cp s3://b/f "$WORK/out" "${SSE[@]}" --no-progress)")
+  EU+=("$(t cli enc 19543 s3 cp "$WORK/file" s3://bench/f "${SSE[@]}" --no-progress)")
+  PU+=("$(t cli plain 19544 s3 cp "$WORK/file" s3://bench/f --no-progress)")
+  ED+=("$(t cli enc 19543 s3 cp s3://bench/f "$WORK/out" "${SSE[@]}" --no-progress)")
   cmp "$WORK/file" "$WORK/out"
-  PD+=("$(t cli plain 19544 s3 cp s3://b/f "$WORK/out" --no-progress)")
+  PD+=("$(t cli plain 19544 s3 cp s3://bench/f "$WORK/out" --no-progress)")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 eu=$(median "${EU[@]}"); pu=$(median "${PU[@]}"); ed=$(median "${ED[@]}"); pd=$(median "${PD[@]}")
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); aws-cli $(aws --version 2>&1 | cut -d' ' -f1); 256 MiB; median of $RUNS"
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $("$AWS" --version 2>&1 | cut -d' ' -f1); 256 MiB; median of $RUNS"
 printf '| direction | SSE-C gateway | plaintext gateway | plaintext / SSE-C time |\n|---|---|---|---|\n'
 printf '| upload   | %.2f s (%.0f MiB/s) | %.2f s (%.0f MiB/s) | %.2f |\n' "$eu" "$(echo "256/$eu" | bc -l)" "$pu" "$(echo "256/$pu" | bc -l)" "$(echo "$pu/$eu" | bc -l)"
 printf '| download | %.2f s (%.0f MiB/s) | %.2f s (%.0f MiB/s) | %.2f |\n' "$ed" "$(echo "256/$ed" | bc -l)" "$pd" "$(echo "256/$pd" | bc -l)" "$(echo "$pd/$ed" | bc -l)"
