@@ -47,7 +47,12 @@ export AWS_ACCESS_KEY_ID=$GATEWAY_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GATEWAY_SECR
 export AWS_DEFAULT_REGION=us-east-1 AWS_CA_BUNDLE=$GATEWAY_ROOT/tls/ca.pem
 export AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
 : >"$AWS_CONFIG_FILE"
-aws() { command aws --endpoint-url "https://127.0.0.1:19443" "$@"; }
+# The aws cli v2 (Debian's package), not a pip-installed v1 that may come first on PATH.
+AWS_BIN=$(command -v aws || echo /usr/bin/aws)
+"$AWS_BIN" --version 2>&1 | grep -q '^aws-cli/2' || AWS_BIN=/usr/bin/aws
+"$AWS_BIN" --version 2>&1 | grep -q '^aws-cli/2' || fail "the aws cli v2 is required"
+echo "clients: $("$AWS_BIN" --version 2>&1 | cut -d' ' -f1), $(rclone version | head -1), boto3 $("$PYTHON" -c 'import boto3; print(boto3.__version__)')"
+aws() { "$AWS_BIN" --endpoint-url "https://127.0.0.1:19443" "$@"; }
 awsq() { aws "$@" >/dev/null; }
 
 # Test data: random bytes with a plaintext marker the data directory must never show.
@@ -172,21 +177,25 @@ if aws s3api head-object --bucket e2e --key crash.bin >/dev/null 2>&1; then fail
 aws s3 cp s3://e2e/kms.bin kms2.out >/dev/null && cmp small.bin kms2.out || fail "finished object lost on restart"
 ok "gateway killed mid-PUT: nothing visible after restart; earlier objects intact"
 
-UPLOAD=$(aws s3api create-multipart-upload --bucket e2e --key mp.bin "${SSEC1[@]}" --query UploadId --output text)
+# The aws cli v2 takes fileb:// keys for some s3api operations only (not
+# create-multipart-upload): this section uses a 32-character text key, which it encodes.
+KEY3=$(head -c 24 /dev/urandom | base64 -w0)
+SSEC3=(--sse-customer-algorithm AES256 --sse-customer-key "$KEY3")
+UPLOAD=$(aws s3api create-multipart-upload --bucket e2e --key mp.bin "${SSEC3[@]}" --query UploadId --output text)
 dd if=huge.bin of=p1.bin bs=1M count=6 status=none
 dd if=huge.bin of=p2.bin bs=1M skip=6 count=100 status=none
-E1=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 1 --body p1.bin "${SSEC1[@]}" --query ETag --output text)
-(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC1[@]}" >/dev/null 2>&1 || true) &
+E1=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 1 --body p1.bin "${SSEC3[@]}" --query ETag --output text)
+(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC3[@]}" >/dev/null 2>&1 || true) &
 for _ in $(seq 200); do [ -n "$(ls "$GATEWAY_ROOT/tmp")" ] && break; sleep 0.05; done
 sleep 0.3
 kill_gw; wait || true
 start_gw
 aws s3api list-parts --bucket e2e --key mp.bin --upload-id "$UPLOAD" >parts.json
 grep -q '"PartNumber": 1' parts.json && ! grep -q '"PartNumber": 2' parts.json || fail "parts after crash: $(cat parts.json)"
-E2=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC1[@]}" --query ETag --output text)
-awsq s3api complete-multipart-upload --bucket e2e --key mp.bin --upload-id "$UPLOAD" "${SSEC1[@]}" \
+E2=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC3[@]}" --query ETag --output text)
+awsq s3api complete-multipart-upload --bucket e2e --key mp.bin --upload-id "$UPLOAD" "${SSEC3[@]}" \
   --multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":$E1},{\"PartNumber\":2,\"ETag\":$E2}]}"
-awsq s3api get-object --bucket e2e --key mp.bin "${SSEC1[@]}" mp.out
+awsq s3api get-object --bucket e2e --key mp.bin "${SSEC3[@]}" mp.out
 cmp mp.out <(cat p1.bin p2.bin) || fail "multipart completed after crash"
 ok "gateway killed mid-UploadPart: upload survives restart, part re-sent, completed, read back"
 
@@ -201,7 +210,7 @@ done
 RCLONE_B64=$(printf '%s' "$RCLONE_KEY" | base64 -w0)
 while read -r s; do
   if [ -n "$s" ] && grep -F -q "$s" "$WORK/gw.log"; then fail "a key appears in the log"; fi
-done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64"; cat "$WORK/boto3-keys")
+done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64" "$KEY3" "$(printf '%s' "$KEY3" | base64 -w0)"; cat "$WORK/boto3-keys")
 ok "no key in the gateway's log at RUST_LOG=trace ($(wc -l <"$WORK/gw.log") lines)"
 
 echo "e2e: $PASS checks passed"

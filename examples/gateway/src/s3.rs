@@ -682,22 +682,10 @@ impl S3 for Gateway {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        let t = transport(&req);
         let i = &req.input;
-        let rec = self.object(&i.bucket, &i.key).await?;
-        let cfg = BucketEncryption::default();
-        let sse = Self::parse(Operation::GetObject, t, &cfg, &req.headers)?;
-        let read = Self::read_of(i.part_number, req.headers.get(http::header::RANGE))?;
-        let parts = stored_parts(&rec);
-        let obj = StoredObject {
-            metadata: &rec.internal,
-            parts: &parts,
-            etag: &rec.stored_etag,
-        };
-        let plan = self
-            .kit()
-            .get_object(&sse, &obj, &i.bucket, &i.key, read)
-            .map_err(kit_err)?;
+        let (rec, plan) = self
+            .read_plan(&req, Operation::GetObject, &i.bucket, &i.key, i.part_number)
+            .await?;
         let status = plan.status;
         let body = read_body(
             self.store.data_path(&i.bucket, &rec),
@@ -728,22 +716,16 @@ impl S3 for Gateway {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        let t = transport(&req);
         let i = &req.input;
-        let rec = self.object(&i.bucket, &i.key).await?;
-        let cfg = BucketEncryption::default();
-        let sse = Self::parse(Operation::HeadObject, t, &cfg, &req.headers)?;
-        let read = Self::read_of(i.part_number, req.headers.get(http::header::RANGE))?;
-        let parts = stored_parts(&rec);
-        let obj = StoredObject {
-            metadata: &rec.internal,
-            parts: &parts,
-            etag: &rec.stored_etag,
-        };
-        let plan = self
-            .kit()
-            .head_object(&sse, &obj, &i.bucket, &i.key, read)
-            .map_err(kit_err)?;
+        let (rec, plan) = self
+            .read_plan(
+                &req,
+                Operation::HeadObject,
+                &i.bucket,
+                &i.key,
+                i.part_number,
+            )
+            .await?;
         let mut resp = S3Response::new(HeadObjectOutput {
             content_length: Some(plan.content_length as i64),
             content_range: plan.content_range.map(|c| c.header_value()),
@@ -1364,6 +1346,36 @@ impl S3 for Gateway {
 }
 
 impl Gateway {
+    /// GetObject and HeadObject: the record and the kit's plan for the request's read.
+    async fn read_plan<T>(
+        &self,
+        req: &S3Request<T>,
+        op: Operation,
+        bucket: &str,
+        key: &str,
+        part_number: Option<i32>,
+    ) -> S3Result<(ObjectRecord, s3crypt::sse::object::GetPlan)> {
+        let rec = self.object(bucket, key).await?;
+        let sse = Self::parse(
+            op,
+            transport(req),
+            &BucketEncryption::default(),
+            &req.headers,
+        )?;
+        let read = Self::read_of(part_number, req.headers.get(http::header::RANGE))?;
+        let parts = stored_parts(&rec);
+        let obj = StoredObject {
+            metadata: &rec.internal,
+            parts: &parts,
+            etag: &rec.stored_etag,
+        };
+        let plan = self
+            .kit()
+            .get_object(&sse, &obj, bucket, key, read)
+            .map_err(kit_err)?;
+        Ok((rec, plan))
+    }
+
     async fn upload(&self, id: &str, bucket: &str, key: &str) -> S3Result<UploadRecord> {
         self.bucket(bucket).await?;
         self.store
