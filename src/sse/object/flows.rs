@@ -640,6 +640,55 @@ impl<'a> ServerKit<'a> {
         key: &str,
         metadata_replaced: bool,
     ) -> Result<CopyPlan, KitError> {
+        let random = PutRandom::generate()?;
+        self.copy(
+            req,
+            src,
+            bucket_cfg,
+            (bucket, key),
+            metadata_replaced,
+            random,
+            None,
+        )
+    }
+
+    /// [`copy_object`](Self::copy_object) with recorded randomness (vectors): the sealing
+    /// values of the destination (or of the re-seal) and the rewritten body's nonce.
+    #[allow(clippy::too_many_arguments)] // copy_object's inputs plus the randomness
+    pub fn copy_object_with(
+        &self,
+        req: &SseRequest,
+        src: &CopySource<'_>,
+        bucket_cfg: &BucketEncryption,
+        bucket: &str,
+        key: &str,
+        metadata_replaced: bool,
+        random: PutRandom,
+        body_nonce: [u8; 12],
+    ) -> Result<CopyPlan, KitError> {
+        let dest = (bucket, key);
+        self.copy(
+            req,
+            src,
+            bucket_cfg,
+            dest,
+            metadata_replaced,
+            random,
+            Some(body_nonce),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn copy(
+        &self,
+        req: &SseRequest,
+        src: &CopySource<'_>,
+        bucket_cfg: &BucketEncryption,
+        (bucket, key): (&str, &str),
+        metadata_replaced: bool,
+        random: PutRandom,
+        body_nonce: Option<[u8; 12]>,
+    ) -> Result<CopyPlan, KitError> {
         let src_meta = self.codec.decode(src.object.metadata)?;
         req.check_stored(&StoredState {
             source: Some(stored_encryption(src_meta.as_ref(), req.copy_source())),
@@ -650,19 +699,15 @@ impl<'a> ServerKit<'a> {
         if same && !metadata_replaced && matches!(req.encryption(), Encryption::None) {
             return Err(KitError::CopyToItself);
         }
-        let (src_meta, oek) = {
-            let oek = self.open(
-                src_meta.as_ref(),
-                req.copy_source(),
-                src.bucket,
-                src.key,
-                SseError::ParametersMismatch,
-            )?;
-            (src_meta, oek)
-        };
+        let oek = self.open(
+            src_meta.as_ref(),
+            req.copy_source(),
+            src.bucket,
+            src.key,
+            SseError::ParametersMismatch,
+        )?;
         if let (true, Some(meta), Some(oek)) = (same, &src_meta, &oek) {
             if !matches!(target, Target::None) {
-                let random = PutRandom::generate()?;
                 let new = self.reseal(meta, oek, &target, bucket, key, random)?;
                 return Ok(CopyPlan::Reseal(Written {
                     metadata: self.codec.encode(&new),
@@ -679,7 +724,7 @@ impl<'a> ServerKit<'a> {
             Read::Whole,
             None,
         )?;
-        let dest = self.new_object(&target, req, bucket, key, PutRandom::generate()?, None)?;
+        let dest = self.new_object(&target, req, bucket, key, random, body_nonce)?;
         Ok(CopyPlan::Rewrite {
             source: Box::new(source),
             dest: Box::new(dest),
@@ -788,11 +833,16 @@ impl<'a> ServerKit<'a> {
         oek: Option<ObjectKey>,
         req: &SseRequest,
         part_number: u32,
+        nonce: Option<[u8; 12]>,
     ) -> Result<PartPlan, KitError> {
         let body = match &oek {
             None => BodyEncryptor::plain(),
             Some(oek) => {
-                BodyEncryptor::dare(Encryptor::new(&part_key(oek, part_number), self.suite)?)
+                let k = part_key(oek, part_number);
+                BodyEncryptor::dare(match nonce {
+                    Some(n) => Encryptor::with_nonce(&k, self.suite, n, 0),
+                    None => Encryptor::new(&k, self.suite)?,
+                })
             }
         };
         Ok(PartPlan {
@@ -816,13 +866,39 @@ impl<'a> ServerKit<'a> {
         key: &str,
         part_number: u32,
     ) -> Result<PartPlan, KitError> {
+        self.part(req, upload, bucket, key, part_number, None)
+    }
+
+    /// [`upload_part`](Self::upload_part) with the part stream's nonce given (vectors only:
+    /// a nonce used twice under one part key leaks the XOR of the two plaintexts).
+    pub fn upload_part_with(
+        &self,
+        req: &SseRequest,
+        upload: &BTreeMap<String, String>,
+        bucket: &str,
+        key: &str,
+        part_number: u32,
+        body_nonce: [u8; 12],
+    ) -> Result<PartPlan, KitError> {
+        self.part(req, upload, bucket, key, part_number, Some(body_nonce))
+    }
+
+    fn part(
+        &self,
+        req: &SseRequest,
+        upload: &BTreeMap<String, String>,
+        bucket: &str,
+        key: &str,
+        part_number: u32,
+        body_nonce: Option<[u8; 12]>,
+    ) -> Result<PartPlan, KitError> {
         let meta = self.codec.decode(upload)?;
         req.check_stored(&StoredState {
             upload: Some(stored_encryption(meta.as_ref(), req.sse_c())),
             ..StoredState::default()
         })?;
         let (meta, oek) = self.open_upload(req, upload, bucket, key)?;
-        self.new_part(meta.as_ref(), oek, req, part_number)
+        self.new_part(meta.as_ref(), oek, req, part_number, body_nonce)
     }
 
     /// UploadPartCopy: the source read (whole, or the `x-amz-copy-source-range`) with its
@@ -849,7 +925,10 @@ impl<'a> ServerKit<'a> {
         let read = range.map_or(Read::Whole, Read::Range);
         let source = read_plan(src_meta.as_ref(), src_oek.as_ref(), &src.object, read, None)?;
         let (meta, oek) = self.open_upload(req, upload, bucket, key)?;
-        Ok((source, self.new_part(meta.as_ref(), oek, req, part_number)?))
+        Ok((
+            source,
+            self.new_part(meta.as_ref(), oek, req, part_number, None)?,
+        ))
     }
 
     /// CompleteMultipartUpload: judges SSE-C headers if the request carries them (they
