@@ -17,6 +17,7 @@
 //! TLS: a CA and a server certificate for `localhost`/`127.0.0.1` are generated at first
 //! start into `<root>/tls/` (`ca.pem` is what clients verify against).
 
+mod route;
 mod s3;
 mod store;
 
@@ -163,10 +164,18 @@ async fn main() -> Result<(), Error> {
     };
     let plaintext = std::env::var("GATEWAY_PLAINTEXT").is_ok_and(|v| v == "1");
 
-    let store = store::Store::open(&root)?;
-    let gateway = s3::Gateway::new(store, kms, plaintext);
+    let kms_key_ids = kms
+        .as_ref()
+        .map(|k| k.key_ids().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let gateway = s3::Gateway::new(store::Store::open(&root)?, kms, plaintext);
     let mut builder = S3ServiceBuilder::new(gateway);
     builder.set_auth(SimpleAuth::from_single(access, secret));
+    // Bucket encryption documents go to the kit's parser (BlockedEncryptionTypes included).
+    builder.set_route(route::BucketEncryptionRoute {
+        store: store::Store::open(&root)?,
+        kms_key_ids,
+    });
     let service = builder.build();
 
     let tls = TlsAcceptor::from(tls_config(&root)?);

@@ -35,7 +35,7 @@ const CHUNK: usize = 1 << 20;
 
 // ----- errors ---------------------------------------------------------------------------
 
-fn s3_err(code: &str, status: u16, message: &str) -> S3Error {
+pub fn s3_err(code: &str, status: u16, message: &str) -> S3Error {
     let code = S3ErrorCode::from_bytes(code.as_bytes()).unwrap_or(S3ErrorCode::InternalError);
     let mut e = S3Error::with_message(code, message.to_owned());
     if let Ok(s) = http::StatusCode::from_u16(status) {
@@ -59,7 +59,7 @@ fn kit_err(e: KitError) -> S3Error {
     s3_err(e.code(), e.http_status(), e.message())
 }
 
-fn io_err(e: std::io::Error) -> S3Error {
+pub fn io_err(e: std::io::Error) -> S3Error {
     tracing::error!(error = %e, "storage failure");
     s3_error!(InternalError, "storage failure")
 }
@@ -504,88 +504,6 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
         self.bucket(&req.input.bucket).await?;
         Ok(S3Response::new(GetBucketLocationOutput::default()))
-    }
-
-    async fn put_bucket_encryption(
-        &self,
-        req: S3Request<PutBucketEncryptionInput>,
-    ) -> S3Result<S3Response<PutBucketEncryptionOutput>> {
-        let b = &req.input.bucket;
-        let mut rec = self.bucket(b).await?;
-        // Rebuild the document and let the kit judge it (one validator).
-        let mut xml = String::from("<ServerSideEncryptionConfiguration>");
-        for rule in &req.input.server_side_encryption_configuration.rules {
-            xml.push_str("<Rule>");
-            if let Some(d) = &rule.apply_server_side_encryption_by_default {
-                xml.push_str("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>");
-                xml.push_str(&escape(d.sse_algorithm.as_str()));
-                xml.push_str("</SSEAlgorithm>");
-                if let Some(k) = &d.kms_master_key_id {
-                    xml.push_str("<KMSMasterKeyID>");
-                    xml.push_str(&escape(k));
-                    xml.push_str("</KMSMasterKeyID>");
-                }
-                xml.push_str("</ApplyServerSideEncryptionByDefault>");
-            }
-            if let Some(bk) = rule.bucket_key_enabled {
-                xml.push_str(&format!("<BucketKeyEnabled>{bk}</BucketKeyEnabled>"));
-            }
-            xml.push_str("</Rule>");
-        }
-        xml.push_str("</ServerSideEncryptionConfiguration>");
-        let cfg = BucketEncryption::from_xml(&xml)
-            .map_err(|e| s3_err(e.code(), e.http_status(), e.message()))?;
-        if let Some(id) = cfg.default.as_ref().and_then(|d| d.key_id())
-            && !self
-                .kms
-                .as_ref()
-                .is_some_and(|kms| kms.key_ids().any(|k| k == id))
-        {
-            return Err(s3_err("KMS.NotFoundException", 400, "Invalid keyId"));
-        }
-        rec.encryption = Some(cfg.to_xml());
-        self.store.put_bucket(b, &rec).await.map_err(io_err)?;
-        Ok(S3Response::new(PutBucketEncryptionOutput::default()))
-    }
-
-    async fn get_bucket_encryption(
-        &self,
-        req: S3Request<GetBucketEncryptionInput>,
-    ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
-        let rec = self.bucket(&req.input.bucket).await?;
-        let Some(xml) = rec.encryption else {
-            return Err(s3_err(
-                "ServerSideEncryptionConfigurationNotFoundError",
-                404,
-                "The server side encryption configuration was not found",
-            ));
-        };
-        let cfg = BucketEncryption::from_xml(&xml).map_err(|_| s3_error!(InternalError))?;
-        let rule = ServerSideEncryptionRule {
-            apply_server_side_encryption_by_default: cfg.default.as_ref().map(|d| {
-                ServerSideEncryptionByDefault {
-                    sse_algorithm: ServerSideEncryption::from(d.algorithm().to_owned()),
-                    kms_master_key_id: d.key_id().map(str::to_owned),
-                }
-            }),
-            bucket_key_enabled: cfg.bucket_key_enabled,
-        };
-        Ok(S3Response::new(GetBucketEncryptionOutput {
-            server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration {
-                rules: vec![rule],
-            }),
-        }))
-    }
-
-    async fn delete_bucket_encryption(
-        &self,
-        req: S3Request<DeleteBucketEncryptionInput>,
-    ) -> S3Result<S3Response<DeleteBucketEncryptionOutput>> {
-        let b = &req.input.bucket;
-        let mut rec = self.bucket(b).await?;
-        rec.encryption = None;
-        self.store.put_bucket(b, &rec).await.map_err(io_err)?;
-        Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
     }
 
     // ----- objects ----------------------------------------------------------------------
@@ -1397,10 +1315,4 @@ fn part_number(n: i32) -> S3Result<u32> {
                 "Part number must be an integer between 1 and 10000, inclusive"
             )
         })
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
