@@ -373,7 +373,7 @@ impl Gateway {
         after: &str,
         delimiter: Option<&str>,
         max: usize,
-    ) -> S3Result<(Vec<ObjectRecord>, Vec<String>, bool)> {
+    ) -> S3Result<Listing> {
         self.bucket(bucket).await?;
         let all = self.store.list_objects(bucket).await.map_err(io_err)?;
         let (mut objects, mut prefixes) = (Vec::new(), Vec::<String>::new());
@@ -404,8 +404,27 @@ impl Gateway {
                 None => objects.push(rec),
             }
         }
-        Ok((objects, prefixes, truncated))
+        // The marker to continue after: the last key or common prefix listed.
+        let last = objects
+            .last()
+            .map(|o| o.key.clone())
+            .max(prefixes.last().cloned());
+        Ok(Listing {
+            objects,
+            prefixes: prefixes
+                .into_iter()
+                .map(|p| CommonPrefix { prefix: Some(p) })
+                .collect(),
+            next: last.filter(|_| truncated),
+        })
     }
+}
+
+/// One page of a listing; `next` is set when it is truncated.
+struct Listing {
+    objects: Vec<ObjectRecord>,
+    prefixes: Vec<CommonPrefix>,
+    next: Option<String>,
 }
 
 fn object_dto(r: &ObjectRecord) -> Object {
@@ -803,14 +822,14 @@ impl S3 for Gateway {
         let max = i.max_keys.map_or(1000, |m| m.clamp(0, 1000) as usize);
         let prefix = i.prefix.clone().unwrap_or_default();
         let marker = i.marker.clone().unwrap_or_default();
-        let (objs, cps, truncated) = self
+        let Listing {
+            objects: objs,
+            prefixes: cps,
+            next,
+        } = self
             .list(&i.bucket, &prefix, &marker, i.delimiter.as_deref(), max)
             .await?;
-        let next = truncated.then(|| {
-            let last_obj = objs.last().map(|o| o.key.clone());
-            let last_cp = cps.last().cloned();
-            last_obj.max(last_cp).unwrap_or_default()
-        });
+        let truncated = next.is_some();
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(i.bucket.clone()),
             prefix: Some(prefix),
@@ -820,11 +839,7 @@ impl S3 for Gateway {
             next_marker: next,
             delimiter: i.delimiter.clone(),
             contents: Some(objs.iter().map(object_dto).collect()),
-            common_prefixes: Some(
-                cps.into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            common_prefixes: Some(cps),
             ..Default::default()
         }))
     }
@@ -843,17 +858,15 @@ impl S3 for Gateway {
             .and_then(|b| String::from_utf8(b).ok())
             .or_else(|| i.start_after.clone())
             .unwrap_or_default();
-        let (objs, cps, truncated) = self
+        let Listing {
+            objects: objs,
+            prefixes: cps,
+            next,
+        } = self
             .list(&i.bucket, &prefix, &after, i.delimiter.as_deref(), max)
             .await?;
-        let next = truncated.then(|| {
-            let last = objs
-                .last()
-                .map(|o| o.key.clone())
-                .max(cps.last().cloned())
-                .unwrap_or_default();
-            hex::encode(last)
-        });
+        let truncated = next.is_some();
+        let next = next.map(hex::encode);
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(i.bucket.clone()),
             prefix: Some(prefix),
@@ -865,11 +878,7 @@ impl S3 for Gateway {
             start_after: i.start_after.clone(),
             delimiter: i.delimiter.clone(),
             contents: Some(objs.iter().map(object_dto).collect()),
-            common_prefixes: Some(
-                cps.into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            common_prefixes: Some(cps),
             ..Default::default()
         }))
     }
@@ -883,15 +892,14 @@ impl S3 for Gateway {
         let max = i.max_keys.map_or(1000, |m| m.clamp(0, 1000) as usize);
         let prefix = i.prefix.clone().unwrap_or_default();
         let after = i.key_marker.clone().unwrap_or_default();
-        let (objs, cps, truncated) = self
+        let Listing {
+            objects: objs,
+            prefixes: cps,
+            next,
+        } = self
             .list(&i.bucket, &prefix, &after, i.delimiter.as_deref(), max)
             .await?;
-        let next = truncated.then(|| {
-            objs.last()
-                .map(|o| o.key.clone())
-                .max(cps.last().cloned())
-                .unwrap_or_default()
-        });
+        let truncated = next.is_some();
         Ok(S3Response::new(ListObjectVersionsOutput {
             name: Some(i.bucket.clone()),
             prefix: Some(prefix),
@@ -913,11 +921,7 @@ impl S3 for Gateway {
                     })
                     .collect(),
             ),
-            common_prefixes: Some(
-                cps.into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            common_prefixes: Some(cps),
             ..Default::default()
         }))
     }

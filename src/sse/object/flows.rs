@@ -609,20 +609,15 @@ impl<'a> ServerKit<'a> {
 
     // ----- copies -------------------------------------------------------------------
 
+    /// The copy source's object key, from its decoded metadata and the copy-source key.
     fn open_source(
         &self,
         req: &SseRequest,
+        meta: Option<&EncryptionMetadata>,
         src: &CopySource<'_>,
-    ) -> Result<(Option<EncryptionMetadata>, Option<ObjectKey>), KitError> {
-        let meta = self.codec.decode(src.object.metadata)?;
-        let oek = self.open(
-            meta.as_ref(),
-            req.copy_source(),
-            src.bucket,
-            src.key,
-            SseError::ParametersMismatch,
-        )?;
-        Ok((meta, oek))
+    ) -> Result<Option<ObjectKey>, KitError> {
+        let mismatch = SseError::ParametersMismatch;
+        self.open(meta, req.copy_source(), src.bucket, src.key, mismatch)
     }
 
     /// CopyObject from `src` to `bucket/key`: the source read with its copy-source key (or
@@ -699,13 +694,7 @@ impl<'a> ServerKit<'a> {
         if same && !metadata_replaced && matches!(req.encryption(), Encryption::None) {
             return Err(KitError::CopyToItself);
         }
-        let oek = self.open(
-            src_meta.as_ref(),
-            req.copy_source(),
-            src.bucket,
-            src.key,
-            SseError::ParametersMismatch,
-        )?;
+        let oek = self.open_source(req, src_meta.as_ref(), src)?;
         if let (true, Some(meta), Some(oek)) = (same, &src_meta, &oek) {
             if !matches!(target, Target::None) {
                 let new = self.reseal(meta, oek, &target, bucket, key, random)?;
@@ -809,22 +798,15 @@ impl<'a> ServerKit<'a> {
         })
     }
 
+    /// An upload's object key, from its decoded metadata and the request's SSE-C key.
     fn open_upload(
         &self,
         req: &SseRequest,
-        upload: &BTreeMap<String, String>,
+        meta: Option<&EncryptionMetadata>,
         bucket: &str,
         key: &str,
-    ) -> Result<(Option<EncryptionMetadata>, Option<ObjectKey>), KitError> {
-        let meta = self.codec.decode(upload)?;
-        let oek = self.open(
-            meta.as_ref(),
-            req.sse_c(),
-            bucket,
-            key,
-            SseError::ParametersMismatch,
-        )?;
-        Ok((meta, oek))
+    ) -> Result<Option<ObjectKey>, KitError> {
+        self.open(meta, req.sse_c(), bucket, key, SseError::ParametersMismatch)
     }
 
     fn new_part(
@@ -897,7 +879,7 @@ impl<'a> ServerKit<'a> {
             upload: Some(stored_encryption(meta.as_ref(), req.sse_c())),
             ..StoredState::default()
         })?;
-        let (meta, oek) = self.open_upload(req, upload, bucket, key)?;
+        let oek = self.open_upload(req, meta.as_ref(), bucket, key)?;
         self.new_part(meta.as_ref(), oek, req, part_number, body_nonce)
     }
 
@@ -921,14 +903,12 @@ impl<'a> ServerKit<'a> {
             upload: Some(stored_encryption(up_meta.as_ref(), req.sse_c())),
             ..StoredState::default()
         })?;
-        let (src_meta, src_oek) = self.open_source(req, src)?;
+        let src_oek = self.open_source(req, src_meta.as_ref(), src)?;
         let read = range.map_or(Read::Whole, Read::Range);
         let source = read_plan(src_meta.as_ref(), src_oek.as_ref(), &src.object, read, None)?;
-        let (meta, oek) = self.open_upload(req, upload, bucket, key)?;
-        Ok((
-            source,
-            self.new_part(meta.as_ref(), oek, req, part_number, None)?,
-        ))
+        let oek = self.open_upload(req, up_meta.as_ref(), bucket, key)?;
+        let part = self.new_part(up_meta.as_ref(), oek, req, part_number, None)?;
+        Ok((source, part))
     }
 
     /// CompleteMultipartUpload: judges SSE-C headers if the request carries them (they
