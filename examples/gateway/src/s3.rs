@@ -286,8 +286,6 @@ impl Gateway {
     #[allow(clippy::too_many_arguments)]
     async fn put(
         &self,
-        op: Operation,
-        t: Transport,
         sse_fields: &(dyn Fn(&BucketEncryption) -> S3Result<headers::SseRequest> + Sync),
         bucket: &str,
         key: &str,
@@ -296,7 +294,6 @@ impl Gateway {
         metadata: Option<Metadata>,
         content_md5: Option<String>,
     ) -> S3Result<(String, Vec<(&'static str, String)>)> {
-        let _ = (op, t);
         let cfg = self.bucket_cfg(bucket).await?;
         let sse = sse_fields(&cfg)?;
         if self.plaintext && !matches!(sse.encryption(), headers::Encryption::None) {
@@ -537,8 +534,6 @@ impl S3 for Gateway {
         let parse = |cfg: &BucketEncryption| Self::parse(Operation::PutObject, t, cfg, &headers);
         let (e, h) = self
             .put(
-                Operation::PutObject,
-                t,
                 &parse,
                 &i.bucket,
                 &i.key,
@@ -596,8 +591,6 @@ impl S3 for Gateway {
         let parse = |cfg: &BucketEncryption| Self::parse(Operation::PostObject, t, cfg, &fields);
         let (e, h) = self
             .put(
-                Operation::PostObject,
-                t,
                 &parse,
                 &i.bucket,
                 &i.key,
