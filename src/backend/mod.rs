@@ -1,6 +1,7 @@
 //! The one seam every AEAD call goes through: seal/open with a detached 16-byte tag, a
-//! 12-byte nonce and AAD, for AES-256-GCM and ChaCha20-Poly1305. Default: RustCrypto
-//! (`aes-gcm`, `chacha20poly1305`); feature `aws-lc`: aws-lc-rs. Nothing outside this module
+//! 12-byte nonce and AAD, for AES-256-GCM, AES-128-GCM (Tink streaming keys of 16 bytes),
+//! AES-256-GCM-SIV (s3proxy) and ChaCha20-Poly1305. Default (feature `aws-lc`): aws-lc-rs;
+//! without it: RustCrypto (`aes-gcm`, `aes-gcm-siv`, `chacha20poly1305`). Nothing outside this module
 //! names a backend crate.
 //!
 //! Contract: `open*` leaves the output zeroed when authentication fails.
@@ -32,6 +33,8 @@ pub(crate) const NONCE_LEN: usize = 12;
 pub(crate) enum Algorithm {
     Aes256Gcm,
     ChaCha20Poly1305,
+    /// AES-256-GCM-SIV (RFC 8452), for the Constellation s3proxy format.
+    Aes256GcmSiv,
 }
 
 /// Authentication failed (or, for seal, the input exceeds the AEAD's limit).

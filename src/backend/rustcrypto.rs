@@ -1,15 +1,31 @@
-//! The pure-Rust backend: RustCrypto `aes-gcm` 0.11 and `chacha20poly1305` 0.11.
+//! The pure-Rust backend: RustCrypto `aes-gcm` 0.11, `aes-gcm-siv` 0.12 and
+//! `chacha20poly1305` 0.11.
 
-use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes128Gcm, Aes256Gcm};
+use aes_gcm_siv::Aes256GcmSiv;
 use chacha20poly1305::ChaCha20Poly1305;
 
 use super::{AeadError, Algorithm, NONCE_LEN, TAG_LEN};
 
 enum Inner {
     Aes(Box<Aes256Gcm>),
+    Aes128(Box<Aes128Gcm>),
+    Siv(Box<Aes256GcmSiv>),
     ChaCha(Box<ChaCha20Poly1305>),
+}
+
+/// Runs `$body` with `$c` bound to whichever cipher `$inner` holds.
+macro_rules! each {
+    ($inner:expr, $c:ident => $body:expr) => {
+        match $inner {
+            Inner::Aes($c) => $body,
+            Inner::Aes128($c) => $body,
+            Inner::Siv($c) => $body,
+            Inner::ChaCha($c) => $body,
+        }
+    };
 }
 
 /// A keyed AEAD instance (the key schedule is computed once and wiped on drop).
@@ -22,7 +38,13 @@ impl Aead {
             Algorithm::ChaCha20Poly1305 => {
                 Inner::ChaCha(Box::new(ChaCha20Poly1305::new(key.into())))
             }
+            Algorithm::Aes256GcmSiv => Inner::Siv(Box::new(Aes256GcmSiv::new(key.into()))),
         })
+    }
+
+    /// AES-128-GCM under a 16-byte key.
+    pub(crate) fn aes128_gcm(key: &[u8; 16]) -> Self {
+        Self(Inner::Aes128(Box::new(Aes128Gcm::new(key.into()))))
     }
 
     /// Encrypts `input` into `output` (same length) and returns the tag.
@@ -34,11 +56,8 @@ impl Aead {
         output: &mut [u8],
     ) -> Result<[u8; TAG_LEN], AeadError> {
         let buf = InOutBuf::new(input, output).map_err(|_| AeadError)?;
-        let tag = match &self.0 {
-            Inner::Aes(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
-            Inner::ChaCha(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
-        }
-        .map_err(|_| AeadError)?;
+        let tag = each!(&self.0, c => c.encrypt_inout_detached(nonce.into(), aad, buf))
+            .map_err(|_| AeadError)?;
         Ok(tag.into())
     }
 
@@ -49,11 +68,8 @@ impl Aead {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], AeadError> {
-        let tag = match &self.0 {
-            Inner::Aes(c) => c.encrypt_inout_detached(nonce.into(), aad, buf.into()),
-            Inner::ChaCha(c) => c.encrypt_inout_detached(nonce.into(), aad, buf.into()),
-        }
-        .map_err(|_| AeadError)?;
+        let tag = each!(&self.0, c => c.encrypt_inout_detached(nonce.into(), aad, buf.into()))
+            .map_err(|_| AeadError)?;
         Ok(tag.into())
     }
 
@@ -68,10 +84,9 @@ impl Aead {
         tag: &[u8; TAG_LEN],
     ) -> Result<(), AeadError> {
         let r = match InOutBuf::new(input, &mut *output) {
-            Ok(buf) => match &self.0 {
-                Inner::Aes(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
-                Inner::ChaCha(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
-            },
+            Ok(buf) => {
+                each!(&self.0, c => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()))
+            }
             Err(_) => Err(aes_gcm::aead::Error),
         };
         r.map_err(|_| {
@@ -88,14 +103,9 @@ impl Aead {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), AeadError> {
-        let r = match &self.0 {
-            Inner::Aes(c) => {
-                c.decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
-            }
-            Inner::ChaCha(c) => {
-                c.decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
-            }
-        };
+        let r = each!(&self.0, c => {
+            c.decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into())
+        });
         r.map_err(|_| {
             zeroize::Zeroize::zeroize(buf);
             AeadError

@@ -4,6 +4,7 @@
 //! root). A missing file, a file with zero cases, an unknown `kind` or any mismatch fails the
 //! run. One line per file: `file: N cases checked`.
 
+mod cse_tink;
 mod dare;
 mod keywrap;
 mod minio_ssec;
@@ -70,6 +71,8 @@ const FILES: &[(&str, Checker)] = &[
         keywrap::hkdf_wycheproof(v, true)
     }),
     ("rfc/hkdf_rfc5869.json", keywrap::hkdf_rfc),
+    ("cse/tink_streaming.json", cse_tink::check_tink),
+    ("cse/s3proxy.json", cse_tink::check_s3proxy),
 ];
 
 fn main() -> ExitCode {
