@@ -8,5 +8,6 @@
 //! the S3EC streaming decryptor — are explicit opt-ins); a short or cut input is an error.
 
 pub(crate) mod ctr;
+pub mod s3ec;
 pub mod s3proxy;
 pub mod tink;

@@ -4,10 +4,13 @@
 //! root). A missing file, a file with zero cases, an unknown `kind` or any mismatch fails the
 //! run. One line per file: `file: N cases checked`.
 
+mod cse_s3ec;
 mod cse_tink;
 mod dare;
 mod keywrap;
 mod minio_ssec;
+#[path = "../support/moto_kms.rs"]
+mod moto_kms;
 mod ranges;
 mod sealed_keys;
 mod sse_headers;
@@ -71,6 +74,7 @@ const FILES: &[(&str, Checker)] = &[
         keywrap::hkdf_wycheproof(v, true)
     }),
     ("rfc/hkdf_rfc5869.json", keywrap::hkdf_rfc),
+    ("cse/s3ec.json", cse_s3ec::check),
     ("cse/tink_streaming.json", cse_tink::check_tink),
     ("cse/s3proxy.json", cse_tink::check_s3proxy),
 ];
