@@ -1,0 +1,293 @@
+//! Property tests of the client-side formats: round trips through every reader, and any
+//! flipped bit, cut or extension refused (never other bytes).
+
+use proptest::prelude::*;
+use s3crypt::cse::s3ec::{
+    self, ContentMetadata, Decryptor as S3ecDecryptor, Encryptor as S3ecEncryptor, Keyring,
+    RangeKey, RangePlan, ReadOptions, Release, WriteOptions, WriteRandom,
+};
+use s3crypt::cse::s3proxy;
+use s3crypt::cse::tink::{
+    self, Decryptor, Encryptor, HashType, RandomAccess, StreamingKey, StreamingParams,
+};
+use s3crypt::keys::{DataKey, WrappingKey};
+
+fn tink_key(kind: u8, seg: u32) -> StreamingKey {
+    let hash = [HashType::Sha1, HashType::Sha256, HashType::Sha512][usize::from(kind % 3)];
+    let k = if kind & 4 == 0 { 16 } else { 32 };
+    let params = if kind & 8 == 0 {
+        StreamingParams::AesGcmHkdf {
+            segment_size: seg,
+            derived_key_size: k,
+            hkdf_hash: hash,
+        }
+    } else {
+        StreamingParams::AesCtrHmac {
+            segment_size: seg + 16,
+            derived_key_size: k,
+            hkdf_hash: hash,
+            hmac_hash: hash,
+            tag_size: 10 + kind % 11,
+        }
+    };
+    StreamingKey::new(params, &[kind; 32]).expect("valid key")
+}
+
+fn stream_decrypt(
+    key: &StreamingKey,
+    ad: &[u8],
+    ct: &[u8],
+    sizes: &[usize],
+) -> Result<Vec<u8>, tink::TinkError> {
+    let mut d = Decryptor::new(key, ad)?;
+    let mut out = Vec::new();
+    let mut rest = ct;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].min(rest.len());
+        d.update(&rest[..n], &mut out)?;
+        rest = &rest[n..];
+        i += 1;
+    }
+    d.finish(&mut out)?;
+    Ok(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn tink_round_trips_and_refuses_changes(
+        kind in 0u8..16,
+        seg in 64u32..400,
+        pt in proptest::collection::vec(any::<u8>(), 0..3000),
+        ad in proptest::collection::vec(any::<u8>(), 0..20),
+        sizes in proptest::collection::vec(1usize..700, 1..5),
+        salt_prefix in any::<[u8; 39]>(),
+        flip in any::<proptest::sample::Index>(),
+        bit in 0u8..8,
+        range in any::<(proptest::sample::Index, proptest::sample::Index)>(),
+    ) {
+        let key = tink_key(kind, seg);
+        let k = match key.params() {
+            StreamingParams::AesGcmHkdf { derived_key_size, .. } | StreamingParams::AesCtrHmac { derived_key_size, .. } => usize::from(*derived_key_size),
+            _ => unreachable!(),
+        };
+        let prefix: [u8; 7] = salt_prefix[32..].try_into().unwrap();
+        // The same bytes whatever the write sizes.
+        let mut ct = Vec::new();
+        let mut e = Encryptor::new_with(&key, &ad, &salt_prefix[..k], prefix).unwrap();
+        e.update(&pt, &mut ct).unwrap();
+        e.finish(&mut ct).unwrap();
+        let mut ct2 = Vec::new();
+        let mut e = Encryptor::new_with(&key, &ad, &salt_prefix[..k], prefix).unwrap();
+        let mut rest = &pt[..];
+        let mut i = 0;
+        while !rest.is_empty() {
+            let n = sizes[i % sizes.len()].min(rest.len());
+            e.update(&rest[..n], &mut ct2).unwrap();
+            rest = &rest[n..];
+            i += 1;
+        }
+        e.finish(&mut ct2).unwrap();
+        prop_assert_eq!(&ct, &ct2);
+        prop_assert_eq!(ct.len() as u64, key.ciphertext_len(pt.len() as u64).unwrap());
+        prop_assert_eq!(&tink::decrypt_buffer(&key, &ad, &ct).unwrap(), &pt);
+        prop_assert_eq!(&stream_decrypt(&key, &ad, &ct, &sizes).unwrap(), &pt);
+        // Random access to any range.
+        let ra = RandomAccess::new(&key, &ad, &ct, ct.len() as u64).unwrap();
+        let (a, b) = (range.0.index(pt.len() + 1), range.1.index(pt.len() + 1));
+        let (lo, hi) = (a.min(b), a.max(b));
+        let plan = ra.plan(lo as u64, (hi - lo) as u64).unwrap();
+        let s = plan.ciphertext_offset as usize;
+        let fetched = &ct[s.min(ct.len())..(s + plan.ciphertext_len as usize).min(ct.len())];
+        let mut got = vec![0; hi - lo];
+        ra.decrypt_range(&plan, fetched, &mut got).unwrap();
+        prop_assert_eq!(&got[..], &pt[lo..hi]);
+        // A flipped bit anywhere, a cut anywhere, an extension: refused by every reader.
+        let mut bad = ct.clone();
+        let at = flip.index(bad.len());
+        bad[at] ^= 1 << bit;
+        prop_assert!(tink::decrypt_buffer(&key, &ad, &bad).is_err());
+        prop_assert!(stream_decrypt(&key, &ad, &bad, &sizes).is_err());
+        let cut = &ct[..at];
+        prop_assert!(tink::decrypt_buffer(&key, &ad, cut).is_err());
+        prop_assert!(stream_decrypt(&key, &ad, cut, &sizes).is_err());
+        let mut longer = ct.clone();
+        longer.extend_from_slice(&ct[..(at % 40) + 1]);
+        prop_assert!(tink::decrypt_buffer(&key, &ad, &longer).is_err());
+        prop_assert!(stream_decrypt(&key, &ad, &longer, &sizes).is_err());
+        // Wrong associated data.
+        let mut other = ad.clone();
+        other.push(0);
+        prop_assert!(tink::decrypt_buffer(&key, &other, &ct).is_err());
+    }
+
+    #[test]
+    fn s3ec_round_trips_and_refuses_changes(
+        v3 in any::<bool>(),
+        pt in proptest::collection::vec(any::<u8>(), 0..3000),
+        splits in proptest::collection::vec(1usize..900, 1..5),
+        flip in any::<proptest::sample::Index>(),
+        bit in 0u8..8,
+        range in any::<(proptest::sample::Index, proptest::sample::Index)>(),
+    ) {
+        let kek = WrappingKey::new([3; 32]);
+        let keyring = Keyring::aes(&kek);
+        let write = if v3 { WriteOptions::v3() } else { WriteOptions::v2() };
+        let read = if v3 { ReadOptions::default() } else {
+            ReadOptions::default().commitment(s3ec::CommitmentPolicy::ForbidEncryptAllowDecrypt)
+        };
+        let random = || WriteRandom { data_key: DataKey::new([5; 32]), wrap_iv: [6; 12], iv: [7; 12], message_id: [8; 28] };
+        let obj = s3ec::encrypt_with(&keyring, &write, random(), &pt).unwrap();
+        // Metadata through both layouts.
+        let m = obj.metadata.to_object_metadata().unwrap();
+        let md = ContentMetadata::from_object(m.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap().unwrap();
+        prop_assert_eq!(&md, &obj.metadata);
+        let (on_object, file) = md.to_instruction_file().unwrap();
+        let md2 = ContentMetadata::from_instruction_file(on_object.iter().map(|(k, v)| (k.as_str(), v.as_str())), file.as_bytes()).unwrap();
+        prop_assert_eq!(&md2, &md);
+        prop_assert_eq!(&s3ec::decrypt(&md, &keyring, &read, &obj.body).unwrap(), &pt);
+        // Multipart pieces: the same bytes.
+        let mut e = S3ecEncryptor::new_with(&keyring, &write, random()).unwrap();
+        let mut body = Vec::new();
+        let mut rest = &pt[..];
+        let mut i = 0;
+        while rest.len() > splits[i % splits.len()] {
+            let n = splits[i % splits.len()];
+            body.extend(e.update(&rest[..n]).unwrap());
+            rest = &rest[n..];
+            i += 1;
+        }
+        body.extend(e.finish(rest).unwrap());
+        prop_assert_eq!(&body, &obj.body);
+        for mode in [Release::Authenticated, Release::Unauthenticated] {
+            let mut d = S3ecDecryptor::new(&md, &keyring, &read, mode).unwrap();
+            let mut got = Vec::new();
+            for piece in obj.body.chunks(splits[0]) {
+                got.extend(d.update(piece).unwrap());
+            }
+            got.extend(d.finish().unwrap());
+            prop_assert_eq!(&got, &pt);
+        }
+        // Ranged GET (unauthenticated) of any range.
+        if !pt.is_empty() {
+            let (a, b) = (range.0.index(pt.len()), range.1.index(pt.len()));
+            let (lo, hi) = (a.min(b), a.max(b));
+            let plan = RangePlan::new(lo as u64, Some(hi as u64), obj.body.len() as u64).unwrap();
+            let key = RangeKey::new(&md, &keyring, &read.legacy_unauthenticated(true)).unwrap();
+            let fetched = &obj.body[plan.fetch_first as usize..=plan.fetch_last as usize];
+            prop_assert_eq!(&key.decrypt_unauthenticated(&plan, fetched).unwrap()[..], &pt[lo..=hi]);
+            prop_assert!(RangeKey::new(&md, &keyring, &read).is_err());
+        }
+        // Any flipped body bit or cut is refused by every authenticated reader.
+        let mut bad = obj.body.clone();
+        let at = flip.index(bad.len());
+        bad[at] ^= 1 << bit;
+        for body in [&bad[..], &obj.body[..at]] {
+            prop_assert!(s3ec::decrypt(&md, &keyring, &read, body).is_err());
+            for mode in [Release::Authenticated, Release::Unauthenticated] {
+                let mut d = S3ecDecryptor::new(&md, &keyring, &read, mode).unwrap();
+                let _ = d.update(body);
+                prop_assert!(d.finish().is_err());
+            }
+        }
+        // A changed wrapped key, IV, message id or commitment is refused.
+        let mut m2 = md.clone();
+        let n = m2.encrypted_key.len();
+        m2.encrypted_key[at % n] ^= 1 << bit;
+        prop_assert!(s3ec::decrypt(&m2, &keyring, &read, &obj.body).is_err());
+        let mut m3 = md.clone();
+        if let Some(c) = m3.commitment.as_mut() { c[at % 28] ^= 1 << bit; }
+        if let Some(s3ec::ContentIv::Gcm(iv)) = m3.iv.as_mut() { iv[at % 12] ^= 1 << bit; }
+        prop_assert!(s3ec::decrypt(&m3, &keyring, &read, &obj.body).is_err());
+        // The other keyring kind and the default policy (V2).
+        if !v3 {
+            prop_assert!(s3ec::decrypt(&md, &keyring, &ReadOptions::default(), &obj.body).is_err());
+        }
+    }
+
+    #[test]
+    fn s3proxy_round_trips_and_refuses_changes(
+        pt in proptest::collection::vec(any::<u8>(), 0..3000),
+        flip in any::<proptest::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        let kek = WrappingKey::new([9; 32]);
+        let obj = s3proxy::encrypt(&kek, &pt).unwrap();
+        let (name, value) = obj.metadata();
+        let dek = s3proxy::wrapped_dek([(name, value.as_str())]).unwrap().unwrap();
+        prop_assert_eq!(&s3proxy::decrypt(&kek, &dek, &obj.body).unwrap(), &pt);
+        let mut bad = obj.body.clone();
+        let at = flip.index(bad.len());
+        bad[at] ^= 1 << bit;
+        prop_assert!(s3proxy::decrypt(&kek, &dek, &bad).is_err());
+        prop_assert!(s3proxy::decrypt(&kek, &dek, &obj.body[..at]).is_err());
+        let mut w = *dek.as_bytes();
+        w[at % 40] ^= 1 << bit;
+        let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
+        let changed = s3proxy::WrappedDek::from_hex(&hex).unwrap();
+        prop_assert!(s3proxy::decrypt(&kek, &changed, &obj.body).is_err());
+        // Two encryptions of one plaintext share neither DEK nor nonce.
+        let again = s3proxy::encrypt(&kek, &pt).unwrap();
+        prop_assert_ne!(&again.body[..12], &obj.body[..12]);
+        prop_assert_ne!(again.wrapped_dek, obj.wrapped_dek);
+    }
+}
+
+#[test]
+fn fresh_randomness_per_write() {
+    let key = StreamingKey::generate(tink::Template::Aes256GcmHkdf4Kb).unwrap();
+    let a = tink::encrypt_buffer(&key, b"", b"same").unwrap();
+    let b = tink::encrypt_buffer(&key, b"", b"same").unwrap();
+    assert_ne!(
+        a[..40],
+        b[..40],
+        "salt and nonce prefix are drawn per stream"
+    );
+    let kek = WrappingKey::new([1; 32]);
+    let x = s3ec::encrypt(&Keyring::aes(&kek), &WriteOptions::v3(), b"same").unwrap();
+    let y = s3ec::encrypt(&Keyring::aes(&kek), &WriteOptions::v3(), b"same").unwrap();
+    assert_ne!(x.metadata.message_id, y.metadata.message_id);
+    assert_ne!(x.metadata.encrypted_key, y.metadata.encrypted_key);
+    assert_ne!(x.body, y.body);
+}
+
+#[test]
+fn secrets_are_redacted() {
+    let key = StreamingKey::from_template(tink::Template::Aes256GcmHkdf1Mb, &[0xAB; 32]).unwrap();
+    let text = format!("{key:?}");
+    assert!(
+        !text.contains("171") && !text.to_lowercase().contains("ab, ab"),
+        "{text}"
+    );
+    let r = WriteRandom::generate().unwrap();
+    assert_eq!(format!("{r:?}"), "WriteRandom(<redacted>)");
+    let kek = WrappingKey::new([0xCD; 32]);
+    let k = Keyring::aes(&kek);
+    assert!(!format!("{k:?}").contains("205"));
+    let rk = RangeKey::from_raw(&DataKey::new([0xEF; 32]), [0; 12]);
+    assert_eq!(format!("{rk:?}"), "RangeKey(<redacted>)");
+}
+
+#[test]
+fn policy_and_options_are_enforced() {
+    let kek = WrappingKey::new([2; 32]);
+    let keyring = Keyring::aes(&kek);
+    let v2 = s3ec::encrypt(&keyring, &WriteOptions::v2(), b"x").unwrap();
+    assert_eq!(v2.metadata.format, s3ec::Format::V2);
+    assert!(matches!(
+        s3ec::decrypt(&v2.metadata, &keyring, &ReadOptions::default(), &v2.body),
+        Err(s3ec::S3ecError::CommitmentPolicy(_))
+    ));
+    let allow =
+        ReadOptions::default().commitment(s3ec::CommitmentPolicy::RequireEncryptAllowDecrypt);
+    assert_eq!(
+        s3ec::decrypt(&v2.metadata, &keyring, &allow, &v2.body).unwrap(),
+        b"x"
+    );
+    // A changed x-amz-unencrypted-content-length is refused.
+    let mut md = v2.metadata.clone();
+    md.plaintext_len = Some(2);
+    assert!(s3ec::decrypt(&md, &keyring, &allow, &v2.body).is_err());
+}
