@@ -6,6 +6,8 @@ the CPU named. Run it right after each backend's bench run:
 
     cargo bench --bench dare && python3 benches/report.py aws-lc-rs
     cargo bench --no-default-features --features rayon --bench dare && python3 benches/report.py rustcrypto
+
+and the client-side formats' table: `cargo bench --bench cse && python3 benches/report.py cse aws-lc-rs`.
 """
 import json
 import os
@@ -47,7 +49,40 @@ def cpu():
     return f"{model} ({os.cpu_count()} cores; {', '.join(has)})"
 
 
+CSE_SIZES = [("1MiB", 1 << 20), ("64MiB", 64 << 20)]
+CSE_ROWS = [
+    ("raw-seal", "raw AES-256-GCM seal, out of place (baseline)", None),
+    ("s3ec-v3-encrypt", "S3EC V3 `encrypt_into` (AES keyring)", "raw-seal"),
+    ("tink-1mb-encrypt", "Tink AES256_GCM_HKDF_1MB `encrypt_into`", "raw-seal"),
+    ("tink-4kb-encrypt", "Tink AES256_GCM_HKDF_4KB `encrypt_into`", "raw-seal"),
+    ("raw-open", "raw AES-256-GCM open, out of place (baseline)", None),
+    ("s3ec-v3-decrypt", "S3EC V3 `decrypt_into` (AES keyring)", "raw-open"),
+    ("tink-1mb-decrypt", "Tink AES256_GCM_HKDF_1MB `decrypt_into`", "raw-open"),
+    ("tink-4kb-decrypt", "Tink AES256_GCM_HKDF_4KB `decrypt_into`", "raw-open"),
+]
+
+
+def cse():
+    """The client-side formats' table (`cargo bench --bench cse`): backend from the build."""
+    backend = sys.argv[2] if len(sys.argv) > 2 else "?"
+    print(f"CPU: {cpu()}; backend {backend}\n")
+    print(f"| client-side formats, {backend} | " + " | ".join(s for s, _ in CSE_SIZES) + " |")
+    print("|---|" + "---|" * len(CSE_SIZES))
+    for bench, label, base in CSE_ROWS:
+        cells = []
+        for sl, sz in CSE_SIZES:
+            v = gibs("cse", bench, sl, sz)
+            if v is None:
+                cells.append("")
+                continue
+            b = gibs("cse", base, sl, sz) if base else None
+            cells.append(f"{v:.2f} GiB/s" + (f" ({v / b:.2f}×)" if b else ""))
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "cse":
+        return cse()
     backend = sys.argv[1] if len(sys.argv) > 1 else "?"
     print(f"CPU: {cpu()}; backend {backend}\n")
     for suite, name in [("aes-256-gcm", "AES-256-GCM"), ("chacha20-poly1305", "ChaCha20-Poly1305")]:

@@ -126,6 +126,9 @@ pub enum S3ecError {
         /// Bytes the plan asked for.
         expected: u64,
     },
+    /// The output buffer has the wrong size (see the function's docs).
+    #[error("the output buffer has the wrong size")]
+    OutputSize,
     /// A stream was used after it finished or failed.
     #[error("the stream is already finished or failed")]
     Finished,
@@ -288,16 +291,23 @@ impl core::fmt::Debug for WriteRandom {
 }
 
 impl WriteRandom {
-    /// Fresh values from the OS.
+    /// Fresh values from the OS (one call for all of them).
     pub fn generate() -> Result<Self, S3ecError> {
-        let mut dk = Zeroizing::new([0u8; 32]);
-        getrandom::fill(&mut dk[..]).map_err(|_| S3ecError::Random)?;
-        Ok(Self {
-            data_key: DataKey::new(*dk),
-            wrap_iv: crate::rng::bytes().ok_or(S3ecError::Random)?,
-            iv: crate::rng::bytes().ok_or(S3ecError::Random)?,
-            message_id: crate::rng::bytes().ok_or(S3ecError::Random)?,
-        })
+        let mut b = Zeroizing::new([0u8; 32 + 12 + 12 + 28]);
+        getrandom::fill(&mut b[..]).map_err(|_| S3ecError::Random)?;
+        let mut dk = [0u8; 32];
+        dk.copy_from_slice(&b[..32]);
+        let mut r = Self {
+            data_key: DataKey::new(dk),
+            wrap_iv: [0; 12],
+            iv: [0; 12],
+            message_id: [0; 28],
+        };
+        dk.zeroize();
+        r.wrap_iv.copy_from_slice(&b[32..44]);
+        r.iv.copy_from_slice(&b[44..56]);
+        r.message_id.copy_from_slice(&b[56..]);
+        Ok(r)
     }
 }
 
@@ -573,36 +583,64 @@ fn decrypt_with_key(
     md: &ContentMetadata,
     body: &[u8],
 ) -> Result<Vec<u8>, S3ecError> {
-    let out = match ck.alg {
-        ContentAlgorithm::AesCbc => cbc_decrypt(ck, body)?,
-        _ => {
+    let mut out = vec![0u8; body.len()];
+    let n = decrypt_key_into(ck, md, body, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Decrypts into `out` (at least the body length less the tag; the body length for CBC),
+/// returning the plaintext length; `out` is zeroed on an error.
+fn decrypt_key_into(
+    ck: &ContentKey,
+    md: &ContentMetadata,
+    body: &[u8],
+    out: &mut [u8],
+) -> Result<usize, S3ecError> {
+    let r = match ck.alg {
+        ContentAlgorithm::AesCbc => cbc_decrypt(ck, body, out),
+        _ => (|| {
             let n = body
                 .len()
                 .checked_sub(TAG_LEN)
                 .ok_or(S3ecError::Authentication)?;
             let (ct, tag) = body.split_at(n);
             let tag: &[u8; 16] = tag.try_into().map_err(|_| S3ecError::Authentication)?;
-            let mut out = vec![0u8; n];
+            let dst = out.get_mut(..n).ok_or(S3ecError::OutputSize)?;
             Aead::new(Algorithm::Aes256Gcm, &ck.key)
-                .open(&ck.gcm_iv(), ck.aad(), ct, &mut out, tag)
+                .open(&ck.gcm_iv(), ck.aad(), ct, dst, tag)
                 .map_err(|_| S3ecError::Authentication)?;
-            out
-        }
+            Ok(n)
+        })(),
     };
-    if let Err(e) = check_len(md, out.len()) {
-        let mut out = out;
+    let r = r.and_then(|n| check_len(md, n).map(|()| n));
+    if r.is_err() {
         out.zeroize();
-        return Err(e);
     }
-    Ok(out)
+    r
 }
 
-fn cbc_decrypt(ck: &ContentKey, body: &[u8]) -> Result<Vec<u8>, S3ecError> {
+/// Decrypts a whole object into `out` (at least the body length less the 16-byte tag; the
+/// body length for legacy CBC) and returns the plaintext length. Authenticated; `out` is
+/// zeroed on an error.
+pub fn decrypt_into(
+    md: &ContentMetadata,
+    keyring: &Keyring<'_>,
+    opts: &ReadOptions,
+    body: &[u8],
+    out: &mut [u8],
+) -> Result<usize, S3ecError> {
+    let ck = content_key(md, keyring, opts)?;
+    decrypt_key_into(&ck, md, body, out)
+}
+
+fn cbc_decrypt(ck: &ContentKey, body: &[u8], out: &mut [u8]) -> Result<usize, S3ecError> {
     use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
     if body.is_empty() || body.len() % 16 != 0 {
         return Err(S3ecError::Authentication);
     }
-    let mut out = body.to_vec();
+    let out = out.get_mut(..body.len()).ok_or(S3ecError::OutputSize)?;
+    out.copy_from_slice(body);
     let mut dec = cbc::Decryptor::<aes::Aes256>::new((&*ck.key).into(), (&ck.iv).into());
     for block in out.chunks_exact_mut(16) {
         dec.decrypt_block(
@@ -619,11 +657,9 @@ fn cbc_decrypt(ck: &ContentKey, body: &[u8]) -> Result<Vec<u8>, S3ecError> {
         bad |= u8::from(i < n && usize::from(b) != n);
     }
     if bad != 0 {
-        out.zeroize();
         return Err(S3ecError::Authentication);
     }
-    out.truncate(out.len() - n);
-    Ok(out)
+    Ok(out.len() - n)
 }
 
 /// The data key and metadata of a new object, before any content is encrypted.
@@ -631,8 +667,16 @@ fn new_object(
     keyring: &Keyring<'_>,
     opts: &WriteOptions,
     random: &WriteRandom,
-) -> Result<(DataKey, ContentMetadata), S3ecError> {
+) -> Result<(ContentKey, ContentMetadata), S3ecError> {
     let content = opts.content();
+    // Java refuses an all-zero IV or message id; so do we (the sign of an unset value).
+    let unset = match content {
+        ContentAlgorithm::AesGcmCommitting => random.message_id == [0; 28],
+        _ => random.iv == [0; 12],
+    };
+    if unset {
+        return Err(S3ecError::Random);
+    }
     let (dek, wrap, edk, context) = match keyring {
         Keyring::Aes { key, description } => {
             let mut w = [0u8; 60];
@@ -669,19 +713,25 @@ fn new_object(
             (g.plaintext, WrapAlgorithm::KmsContext, g.ciphertext, map)
         }
     };
-    let (format, iv, message_id, commitment) = match content {
+    let mut civ = [0u8; 16];
+    let (format, iv, message_id, commitment, key) = match content {
         ContentAlgorithm::AesGcmCommitting => {
-            let (_, commit) = derive_v3(&dek, &random.message_id);
-            (Format::V3, None, Some(random.message_id), Some(commit))
+            let (key, commit) = derive_v3(&dek, &random.message_id);
+            civ[..12].copy_from_slice(&V3_IV);
+            (Format::V3, None, Some(random.message_id), Some(commit), key)
         }
-        _ => (Format::V2, Some(ContentIv::Gcm(random.iv)), None, None),
+        _ => {
+            civ[..12].copy_from_slice(&random.iv);
+            let key = Zeroizing::new(*dek.expose_secret());
+            (Format::V2, Some(ContentIv::Gcm(random.iv)), None, None, key)
+        }
     };
-    if random.iv == [0; 12] || random.message_id == [0; 28] {
-        // Java refuses an all-zero IV or message id; so do we (a sign of an unset value).
-        return Err(S3ecError::Random);
-    }
     Ok((
-        dek,
+        ContentKey {
+            alg: content,
+            key,
+            iv: civ,
+        },
         ContentMetadata {
             format,
             content,
@@ -712,18 +762,43 @@ pub fn encrypt_with(
     random: WriteRandom,
     plaintext: &[u8],
 ) -> Result<Encrypted, S3ecError> {
+    let mut body = vec![0u8; plaintext.len() + TAG_LEN];
+    let metadata = encrypt_into_with(keyring, opts, random, plaintext, &mut body)?;
+    Ok(Encrypted { body, metadata })
+}
+
+/// Encrypts a whole object into `out` (exactly the plaintext length + 16) with fresh
+/// randomness and returns its content metadata.
+pub fn encrypt_into(
+    keyring: &Keyring<'_>,
+    opts: &WriteOptions,
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<ContentMetadata, S3ecError> {
+    encrypt_into_with(keyring, opts, WriteRandom::generate()?, plaintext, out)
+}
+
+/// [`encrypt_into`] with the caller's randomness — for test vectors only.
+pub fn encrypt_into_with(
+    keyring: &Keyring<'_>,
+    opts: &WriteOptions,
+    random: WriteRandom,
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<ContentMetadata, S3ecError> {
     if plaintext.len() as u64 > MAX_PLAINTEXT {
         return Err(S3ecError::TooLarge);
     }
-    let (dek, metadata) = new_object(keyring, opts, &random)?;
-    let ck = content_key_from(&metadata, &dek)?;
-    let mut body = vec![0u8; plaintext.len() + TAG_LEN];
-    let (ct, tag_out) = body.split_at_mut(plaintext.len());
+    if out.len() != plaintext.len() + TAG_LEN {
+        return Err(S3ecError::OutputSize);
+    }
+    let (ck, metadata) = new_object(keyring, opts, &random)?;
+    let (ct, tag_out) = out.split_at_mut(plaintext.len());
     let tag = Aead::new(Algorithm::Aes256Gcm, &ck.key)
         .seal(&ck.gcm_iv(), ck.aad(), plaintext, ct)
         .map_err(|_| S3ecError::TooLarge)?;
     tag_out.copy_from_slice(&tag);
-    Ok(Encrypted { body, metadata })
+    Ok(metadata)
 }
 
 /// One GCM message written in pieces, as the AWS clients write multipart uploads: each
@@ -753,8 +828,7 @@ impl Encryptor {
         opts: &WriteOptions,
         random: WriteRandom,
     ) -> Result<Self, S3ecError> {
-        let (dek, metadata) = new_object(keyring, opts, &random)?;
-        let ck = content_key_from(&metadata, &dek)?;
+        let (ck, metadata) = new_object(keyring, opts, &random)?;
         Ok(Self {
             stream: Some(gcm::GcmStream::new(&ck.key, &ck.gcm_iv(), ck.aad())),
             metadata,

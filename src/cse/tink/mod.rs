@@ -31,7 +31,10 @@ mod keyset;
 mod stream;
 
 pub use keyset::{KeyStatus, Keyset, KeysetKey, OutputPrefix};
-pub use stream::{Decryptor, Encryptor, RandomAccess, RangePlan, decrypt_buffer, encrypt_buffer};
+pub use stream::{
+    Decryptor, Encryptor, RandomAccess, RangePlan, decrypt_buffer, decrypt_into, encrypt_buffer,
+    encrypt_into, encrypt_into_with,
+};
 
 use zeroize::Zeroizing;
 

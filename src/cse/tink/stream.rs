@@ -349,18 +349,74 @@ fn grow(out: &mut Vec<u8>, n: usize) -> &mut [u8] {
     &mut out[start..]
 }
 
-/// Encrypts a whole plaintext: fresh salt and nonce prefix from the OS.
+/// Draws a salt (derived-key-size bytes) and a nonce prefix from the OS.
+fn draw(key: &StreamingKey) -> Result<(Zeroizing<[u8; 32]>, [u8; NONCE_PREFIX_LEN]), TinkError> {
+    let mut salt = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut salt[..key.params.derived_key_size()]).map_err(|_| TinkError::Random)?;
+    let prefix = crate::rng::bytes::<NONCE_PREFIX_LEN>().ok_or(TinkError::Random)?;
+    Ok((salt, prefix))
+}
+
+/// Encrypts a whole plaintext into a new buffer: fresh salt and nonce prefix from the OS.
 pub fn encrypt_buffer(
     key: &StreamingKey,
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, TinkError> {
-    let mut e = Encryptor::new(key, aad)?;
     let total = key.ciphertext_len(plaintext.len() as u64)?;
-    let mut out = Vec::with_capacity(usize::try_from(total).map_err(|_| TinkError::TooLong)?);
-    e.update(plaintext, &mut out)?;
-    e.finish(&mut out)?;
+    let mut out = vec![0u8; usize::try_from(total).map_err(|_| TinkError::TooLong)?];
+    encrypt_into(key, aad, plaintext, &mut out)?;
     Ok(out)
+}
+
+/// Encrypts a whole plaintext into `out` (at least [`StreamingKey::ciphertext_len`] bytes)
+/// and returns the bytes written: fresh salt and nonce prefix from the OS.
+pub fn encrypt_into(
+    key: &StreamingKey,
+    aad: &[u8],
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<usize, TinkError> {
+    let (salt, prefix) = draw(key)?;
+    encrypt_into_with(
+        key,
+        aad,
+        &salt[..key.params.derived_key_size()],
+        prefix,
+        plaintext,
+        out,
+    )
+}
+
+/// [`encrypt_into`] with the caller's salt and nonce prefix — for test vectors only.
+pub fn encrypt_into_with(
+    key: &StreamingKey,
+    aad: &[u8],
+    salt: &[u8],
+    nonce_prefix: [u8; NONCE_PREFIX_LEN],
+    plaintext: &[u8],
+    out: &mut [u8],
+) -> Result<usize, TinkError> {
+    let layout = key.layout()?;
+    let total = layout.ciphertext_len(plaintext.len() as u64)?;
+    if (out.len() as u64) < total {
+        return Err(TinkError::OutputSize {
+            got: out.len(),
+            expected: total,
+        });
+    }
+    let header = header_of(key, salt, &nonce_prefix)?;
+    out[..header.len()].copy_from_slice(&header);
+    let seg = Segments::derive(key, aad, salt, nonce_prefix);
+    let n = layout.segments_for(plaintext.len() as u64);
+    for i in 0..n {
+        let from = layout.pt_offset(i) as usize;
+        let to = (from + layout.pt_cap(i) as usize).min(plaintext.len());
+        let at = layout.ct_offset(i) as usize;
+        let end = at + (to - from) + seg.tag;
+        seg.seal(i, i + 1 == n, &plaintext[from..to], &mut out[at..end])?;
+    }
+    Ok(total as usize)
 }
 
 /// Decrypts a whole ciphertext; every segment is authenticated before the result is returned.
@@ -370,12 +426,29 @@ pub fn decrypt_buffer(
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, TinkError> {
     let ra = RandomAccess::new(key, aad, ciphertext, ciphertext.len() as u64)?;
-    let plan = ra.plan(0, ra.plaintext_len())?;
-    let n = usize::try_from(plan.plaintext_len).map_err(|_| TinkError::TooLong)?;
+    let n = usize::try_from(ra.plaintext_len()).map_err(|_| TinkError::TooLong)?;
     let mut out = vec![0u8; n];
-    let start = plan.ciphertext_offset as usize;
-    ra.decrypt_range(&plan, &ciphertext[start..], &mut out)?;
+    ra.decrypt_all(ciphertext, &mut out)?;
     Ok(out)
+}
+
+/// Decrypts a whole ciphertext into `out` (at least the plaintext length) and returns the
+/// plaintext length; on an error `out` is zeroed.
+pub fn decrypt_into(
+    key: &StreamingKey,
+    aad: &[u8],
+    ciphertext: &[u8],
+    out: &mut [u8],
+) -> Result<usize, TinkError> {
+    let ra = RandomAccess::new(key, aad, ciphertext, ciphertext.len() as u64)?;
+    let n = usize::try_from(ra.plaintext_len()).map_err(|_| TinkError::TooLong)?;
+    let got = out.len();
+    let dst = out.get_mut(..n).ok_or(TinkError::OutputSize {
+        got,
+        expected: n as u64,
+    })?;
+    ra.decrypt_all(ciphertext, dst)?;
+    Ok(n)
 }
 
 /// A streaming encryptor: `update` with plaintext as it comes, then `finish`. Each call
@@ -402,11 +475,8 @@ impl core::fmt::Debug for Encryptor {
 impl Encryptor {
     /// An encryptor with a fresh random salt and nonce prefix.
     pub fn new(key: &StreamingKey, aad: &[u8]) -> Result<Self, TinkError> {
-        let mut salt = Zeroizing::new([0u8; 32]);
-        let salt = &mut salt[..key.params.derived_key_size()];
-        getrandom::fill(salt).map_err(|_| TinkError::Random)?;
-        let prefix = crate::rng::bytes::<NONCE_PREFIX_LEN>().ok_or(TinkError::Random)?;
-        Self::new_with(key, aad, salt, prefix)
+        let (salt, prefix) = draw(key)?;
+        Self::new_with(key, aad, &salt[..key.params.derived_key_size()], prefix)
     }
 
     /// An encryptor with the caller's salt (derived-key-size bytes) and nonce prefix — for
@@ -751,6 +821,14 @@ impl RandomAccess {
             plaintext_len: len,
             first_segment: first,
         })
+    }
+
+    /// Decrypts the whole object (`ciphertext` from its first byte) into `out` (exactly the
+    /// plaintext length).
+    fn decrypt_all(&self, ciphertext: &[u8], out: &mut [u8]) -> Result<(), TinkError> {
+        let plan = self.plan(0, self.plaintext_len)?;
+        let start = (plan.ciphertext_offset as usize).min(ciphertext.len());
+        self.decrypt_range(&plan, &ciphertext[start..], out)
     }
 
     /// Decrypts the fetched ciphertext of `plan` (exactly `plan.ciphertext_len` bytes) into
