@@ -291,3 +291,34 @@ fn policy_and_options_are_enforced() {
     md.plaintext_len = Some(2);
     assert!(s3ec::decrypt(&md, &keyring, &allow, &v2.body).is_err());
 }
+
+/// An empty plaintext is one empty segment, and a whole-object read authenticates it (found
+/// by the `tink_stream` fuzz target: `decrypt_buffer` once returned an empty plaintext for
+/// any 16 bytes after a valid-looking header).
+#[test]
+fn tink_empty_plaintext_is_authenticated() {
+    for template in [
+        tink::Template::Aes256GcmHkdf4Kb,
+        tink::Template::Aes256CtrHmacSha256_4Kb,
+    ] {
+        let key = StreamingKey::generate(template).unwrap();
+        let ct = tink::encrypt_buffer(&key, b"ad", b"").unwrap();
+        assert!(tink::decrypt_buffer(&key, b"ad", &ct).unwrap().is_empty());
+        for i in 0..ct.len() {
+            let mut bad = ct.clone();
+            bad[i] ^= 0x80;
+            assert!(tink::decrypt_buffer(&key, b"ad", &bad).is_err(), "byte {i}");
+            assert!(
+                tink::decrypt_into(&key, b"ad", &bad, &mut []).is_err(),
+                "byte {i}"
+            );
+            assert!(stream_decrypt(&key, b"ad", &bad, &[7]).is_err(), "byte {i}");
+        }
+        assert!(tink::decrypt_buffer(&key, b"other", &ct).is_err());
+        // An empty range reads nothing and needs nothing.
+        let ra = RandomAccess::new(&key, b"ad", &ct, ct.len() as u64).unwrap();
+        let plan = ra.plan(0, 0).unwrap();
+        assert_eq!((plan.ciphertext_len, plan.http_range()), (0, None));
+        ra.decrypt_range(&plan, &[], &mut []).unwrap();
+    }
+}

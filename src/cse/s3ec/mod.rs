@@ -1073,7 +1073,7 @@ impl RangeKey {
         let block = plan.fetch_first / 16;
         let counter = u32::try_from(2 + block)
             .ok()
-            .filter(|&c| c <= u32::MAX - 1)
+            .filter(|&c| c < u32::MAX)
             .ok_or(S3ecError::Range("past the GCM counter limit"))?;
         let mut cb = [0u8; 16];
         cb[..12].copy_from_slice(&self.iv);

@@ -142,7 +142,7 @@ impl HashType {
     }
 
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
@@ -301,7 +301,7 @@ impl StreamingKey {
             ..
         } = params
         {
-            if tag_size < 10 || usize::from(tag_size) > hmac_hash.len() {
+            if tag_size < 10 || usize::from(tag_size) > hmac_hash.output_len() {
                 return Err(TinkError::InvalidKey(
                     "HMAC tag size must be at least 10 and at most the hash length",
                 ));

@@ -190,7 +190,7 @@ fn hkdf(hash: HashType, ikm: &[u8], salt: &[u8], info: &[u8], okm: &mut [u8]) {
 
 enum Kind {
     Gcm(Aead),
-    CtrHmac { aes: AesKey, mac: MacKey },
+    CtrHmac { aes: AesKey, mac: Box<MacKey> },
 }
 
 /// The per-stream segment cipher: derived keys and the nonce prefix.
@@ -230,7 +230,7 @@ impl Segments {
                 let mut okm = Zeroizing::new([0u8; 64]);
                 hkdf(hkdf_hash, &key.key_value, salt, aad, &mut okm[..k + 32]);
                 let aes = AesKey::new(&okm[..k]).unwrap_or_else(|| unreachable!("16 or 32"));
-                let mac = MacKey::new(hmac_hash, &okm[k..k + 32]);
+                let mac = Box::new(MacKey::new(hmac_hash, &okm[k..k + 32]));
                 Self {
                     kind: Kind::CtrHmac { aes, mac },
                     prefix,
@@ -568,7 +568,7 @@ impl Encryptor {
 
 enum DecState {
     Header(Vec<u8>),
-    Body(Segments),
+    Body(Box<Segments>),
 }
 
 /// A streaming decryptor: `update` with ciphertext as it comes, then `finish`. Plaintext is
@@ -630,7 +630,7 @@ impl Decryptor {
                 return Ok(());
             }
             let seg = parse_header(&self.key, &self.aad, h)?;
-            self.state = DecState::Body(seg);
+            self.state = DecState::Body(Box::new(seg));
         }
         while !input.is_empty() {
             let cap = self.layout.ct_cap(self.index) as usize;
@@ -826,9 +826,20 @@ impl RandomAccess {
     /// Decrypts the whole object (`ciphertext` from its first byte) into `out` (exactly the
     /// plaintext length).
     fn decrypt_all(&self, ciphertext: &[u8], out: &mut [u8]) -> Result<(), TinkError> {
-        let plan = self.plan(0, self.plaintext_len)?;
-        let start = (plan.ciphertext_offset as usize).min(ciphertext.len());
-        self.decrypt_range(&plan, &ciphertext[start..], out)
+        // Every segment, also the one empty segment of an empty plaintext: a whole-object
+        // read authenticates everything, where an empty range reads nothing.
+        let start = self.layout.header;
+        let plan = RangePlan {
+            ciphertext_offset: start,
+            ciphertext_len: self.ciphertext_len - start,
+            plaintext_offset: 0,
+            plaintext_len: self.plaintext_len,
+            first_segment: 0,
+        };
+        let body = ciphertext
+            .get(start as usize..)
+            .ok_or(TinkError::Truncated("shorter than the header"))?;
+        self.decrypt_range(&plan, body, out)
     }
 
     /// Decrypts the fetched ciphertext of `plan` (exactly `plan.ciphertext_len` bytes) into
@@ -865,37 +876,50 @@ impl RandomAccess {
         fetched: &[u8],
         out: &mut [u8],
     ) -> Result<(), TinkError> {
-        if plan.plaintext_len == 0 {
-            return Ok(());
-        }
         let end = plan.plaintext_offset + plan.plaintext_len;
         let mut i = plan.first_segment;
         let mut at = 0usize; // into `fetched`
         let mut written = 0usize; // into `out`
         let mut scratch = Zeroizing::new(Vec::new());
-        while written < out.len() {
+        // Segment by segment over everything fetched (the plan covers whole segments).
+        while at < fetched.len() {
             check_index(i)?;
+            if i >= self.segments {
+                return Err(TinkError::FetchedLength {
+                    got: fetched.len(),
+                    expected: plan.ciphertext_len,
+                });
+            }
             let ct_len = self.ct_len_of(i) as usize;
             let ct = fetched.get(at..at + ct_len).ok_or(TinkError::Truncated(
                 "the fetched range ends inside a segment",
             ))?;
             let pt_len = ct_len - self.seg.tag;
             let seg_start = self.layout.pt_offset(i);
-            let from = plan.plaintext_offset.max(seg_start) - seg_start;
-            let to = end.min(seg_start + pt_len as u64) - seg_start;
+            let seg_end = seg_start + pt_len as u64;
+            let from = plan.plaintext_offset.clamp(seg_start, seg_end) - seg_start;
+            let to = end.clamp(seg_start, seg_end) - seg_start;
             let last = i + 1 == self.segments;
             let want = (to - from) as usize;
+            let dst = out
+                .get_mut(written..written + want)
+                .ok_or(TinkError::OutputSize {
+                    got: written + want,
+                    expected: plan.plaintext_len,
+                })?;
             if from == 0 && want == pt_len {
-                self.seg
-                    .open(i, last, ct, &mut out[written..written + want])?;
+                self.seg.open(i, last, ct, dst)?;
             } else {
                 scratch.resize(pt_len, 0);
                 self.seg.open(i, last, ct, &mut scratch)?;
-                out[written..written + want].copy_from_slice(&scratch[from as usize..to as usize]);
+                dst.copy_from_slice(&scratch[from as usize..to as usize]);
             }
             written += want;
             at += ct_len;
             i += 1;
+        }
+        if written != out.len() {
+            return Err(TinkError::Truncated("the fetched range ends early"));
         }
         Ok(())
     }
