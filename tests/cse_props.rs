@@ -322,3 +322,64 @@ fn tink_empty_plaintext_is_authenticated() {
         ra.decrypt_range(&plan, &[], &mut []).unwrap();
     }
 }
+
+/// A reader that hands out at most `step` bytes per `read`.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The `std::io` Tink adapters: round trips for any write and read sizes; a flipped bit
+    /// or a cut is an error, and what was read before it is a prefix of the plaintext.
+    #[test]
+    fn tink_std_io(
+        len in prop_oneof![0usize..3, 4038usize..4044, 0usize..20_000],
+        wchunk in 1usize..9000,
+        step in 1usize..9000,
+        flip in any::<proptest::sample::Index>(),
+    ) {
+        use std::io::{Read, Write};
+        let key = StreamingKey::from_template(tink::Template::Aes256CtrHmacSha256_4Kb, &[6; 32]).unwrap();
+        let pt: Vec<u8> = (0..len).map(|i| (i * 31) as u8).collect();
+        let mut w = tink::io::EncryptWriter::new(Vec::new(), &key, b"x").unwrap();
+        for c in pt.chunks(wchunk) {
+            w.write_all(c).unwrap();
+        }
+        let ct = w.finish().unwrap();
+        prop_assert_eq!(&tink::decrypt_buffer(&key, b"x", &ct).unwrap(), &pt);
+        let read = |data: &[u8]| {
+            let mut r = tink::io::DecryptReader::new(Trickle { data, step }, &key, b"x").unwrap();
+            let mut out = Vec::new();
+            let res = r.read_to_end(&mut out);
+            if res.is_err() {
+                let mut more = [0u8; 8];
+                assert!(r.read(&mut more).is_err(), "a read after an error succeeded");
+            }
+            (out, res)
+        };
+        let (back, r) = read(&ct);
+        prop_assert!(r.is_ok());
+        prop_assert_eq!(&back, &pt);
+        let i = flip.index(ct.len());
+        let mut bad = ct.clone();
+        bad[i] ^= 4;
+        let (got, r) = read(&bad);
+        prop_assert!(r.is_err());
+        prop_assert!(pt.starts_with(&got));
+        let (got, r) = read(&ct[..i]);
+        prop_assert!(r.is_err());
+        prop_assert!(pt.starts_with(&got));
+    }
+}

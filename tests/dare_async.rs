@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use proptest::prelude::*;
+use s3crypt::cse::tink::{self, StreamingKey, Template};
 use s3crypt::dare::CipherSuite;
 use s3crypt::keys::ObjectKey;
 
@@ -84,6 +85,7 @@ fn reference(key: &ObjectKey, pt: &[u8]) -> Vec<u8> {
 mod futures {
     use super::*;
     use futures_io::{AsyncRead, AsyncWrite};
+    use s3crypt::cse::tink::io::futures as tink_io;
     use s3crypt::dare::io::futures::{DecryptReader, EncryptWriter};
 
     impl AsyncRead for Flaky {
@@ -112,6 +114,18 @@ mod futures {
         }
     }
 
+    /// Writes `pt` in `chunk`s, flushes and closes.
+    fn write_all(w: &mut (impl AsyncWrite + Unpin), pt: &[u8], chunk: usize) {
+        let mut rest = pt;
+        while !rest.is_empty() {
+            let c = &rest[..chunk.min(rest.len())];
+            let n = block_on(|cx| Pin::new(&mut *w).poll_write(cx, c)).unwrap();
+            rest = &rest[n..];
+        }
+        block_on(|cx| Pin::new(&mut *w).poll_flush(cx)).unwrap();
+        block_on(|cx| Pin::new(&mut *w).poll_close(cx)).unwrap();
+    }
+
     pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
         let mut w = EncryptWriter::with_nonce(
             Flaky::new(Vec::new(), step),
@@ -119,15 +133,29 @@ mod futures {
             CipherSuite::Aes256Gcm,
             [5; 12],
         );
-        let mut rest = pt;
-        while !rest.is_empty() {
-            let c = &rest[..chunk.min(rest.len())];
-            let n = block_on(|cx| Pin::new(&mut w).poll_write(cx, c)).unwrap();
-            rest = &rest[n..];
-        }
-        block_on(|cx| Pin::new(&mut w).poll_flush(cx)).unwrap();
-        block_on(|cx| Pin::new(&mut w).poll_close(cx)).unwrap();
+        write_all(&mut w, pt, chunk);
         w.into_inner().data
+    }
+
+    pub(super) fn tink_encrypt(
+        key: &StreamingKey,
+        pt: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> Vec<u8> {
+        let mut w = tink_io::encrypt_writer(Flaky::new(Vec::new(), step), key, b"ad").unwrap();
+        write_all(&mut w, pt, chunk);
+        w.into_inner().data
+    }
+
+    pub(super) fn tink_decrypt(
+        key: &StreamingKey,
+        ct: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> (Vec<u8>, io::Result<()>) {
+        let r = tink_io::decrypt_reader(Flaky::new(ct.to_vec(), step), key, b"ad").unwrap();
+        read_to_end(r, chunk)
     }
 
     /// Reads to the end; returns the plaintext and the first error.
@@ -138,7 +166,13 @@ mod futures {
         step: usize,
     ) -> (Vec<u8>, io::Result<()>) {
         let opts = s3crypt::dare::DecryptOptions::new().stored_size(ct.len() as u64);
-        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts);
+        read_to_end(
+            DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts),
+            chunk,
+        )
+    }
+
+    fn read_to_end(mut r: impl AsyncRead + Unpin, chunk: usize) -> (Vec<u8>, io::Result<()>) {
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
         loop {
@@ -159,6 +193,7 @@ mod futures {
 #[cfg(feature = "tokio")]
 mod tokio_io {
     use super::*;
+    use s3crypt::cse::tink::io::tokio as tink_io;
     use s3crypt::dare::io::tokio::{DecryptReader, EncryptWriter};
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -196,6 +231,16 @@ mod tokio_io {
         }
     }
 
+    fn write_all(w: &mut (impl AsyncWrite + Unpin), pt: &[u8], chunk: usize) {
+        let mut rest = pt;
+        while !rest.is_empty() {
+            let c = &rest[..chunk.min(rest.len())];
+            let n = block_on(|cx| Pin::new(&mut *w).poll_write(cx, c)).unwrap();
+            rest = &rest[n..];
+        }
+        block_on(|cx| Pin::new(&mut *w).poll_shutdown(cx)).unwrap();
+    }
+
     pub(super) fn encrypt(key: &ObjectKey, pt: &[u8], chunk: usize, step: usize) -> Vec<u8> {
         let mut w = EncryptWriter::with_nonce(
             Flaky::new(Vec::new(), step),
@@ -203,14 +248,29 @@ mod tokio_io {
             CipherSuite::Aes256Gcm,
             [5; 12],
         );
-        let mut rest = pt;
-        while !rest.is_empty() {
-            let c = &rest[..chunk.min(rest.len())];
-            let n = block_on(|cx| Pin::new(&mut w).poll_write(cx, c)).unwrap();
-            rest = &rest[n..];
-        }
-        block_on(|cx| Pin::new(&mut w).poll_shutdown(cx)).unwrap();
+        write_all(&mut w, pt, chunk);
         w.into_inner().data
+    }
+
+    pub(super) fn tink_encrypt(
+        key: &StreamingKey,
+        pt: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> Vec<u8> {
+        let mut w = tink_io::encrypt_writer(Flaky::new(Vec::new(), step), key, b"ad").unwrap();
+        write_all(&mut w, pt, chunk);
+        w.into_inner().data
+    }
+
+    pub(super) fn tink_decrypt(
+        key: &StreamingKey,
+        ct: &[u8],
+        chunk: usize,
+        step: usize,
+    ) -> (Vec<u8>, io::Result<()>) {
+        let r = tink_io::decrypt_reader(Flaky::new(ct.to_vec(), step), key, b"ad").unwrap();
+        read_to_end(r, chunk)
     }
 
     pub(super) fn decrypt(
@@ -220,10 +280,16 @@ mod tokio_io {
         step: usize,
     ) -> (Vec<u8>, io::Result<()>) {
         let opts = s3crypt::dare::DecryptOptions::new().stored_size(ct.len() as u64);
-        let mut r = DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts);
+        read_to_end(
+            DecryptReader::new(Flaky::new(ct.to_vec(), step), key, opts),
+            chunk,
+        )
+    }
+
+    fn read_to_end<R: AsyncRead + Unpin>(mut r: R, chunk: usize) -> (Vec<u8>, io::Result<()>) {
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
-        let read = |r: &mut DecryptReader<Flaky>, buf: &mut [u8]| {
+        let read = |r: &mut R, buf: &mut [u8]| {
             block_on(|cx| {
                 let mut rb = ReadBuf::new(buf);
                 Pin::new(&mut *r)
@@ -247,6 +313,19 @@ mod tokio_io {
 
 type Enc = fn(&ObjectKey, &[u8], usize, usize) -> Vec<u8>;
 type Dec = fn(&ObjectKey, &[u8], usize, usize) -> (Vec<u8>, io::Result<()>);
+
+type TinkEnc = fn(&StreamingKey, &[u8], usize, usize) -> Vec<u8>;
+type TinkDec = fn(&StreamingKey, &[u8], usize, usize) -> (Vec<u8>, io::Result<()>);
+
+#[allow(clippy::vec_init_then_push)] // the pushes are feature-gated
+fn tink_adapters() -> Vec<(&'static str, TinkEnc, TinkDec)> {
+    let mut v: Vec<(&'static str, TinkEnc, TinkDec)> = Vec::new();
+    #[cfg(feature = "futures-io")]
+    v.push(("futures-io", futures::tink_encrypt, futures::tink_decrypt));
+    #[cfg(feature = "tokio")]
+    v.push(("tokio", tokio_io::tink_encrypt, tokio_io::tink_decrypt));
+    v
+}
 
 #[allow(clippy::vec_init_then_push)] // the pushes are feature-gated
 fn adapters() -> Vec<(&'static str, Enc, Dec)> {
@@ -291,6 +370,32 @@ proptest! {
                 prop_assert!(r.is_err(), "{} accepted a cut at {}", name, cut);
                 prop_assert!(pt.starts_with(&got));
             }
+        }
+    }
+
+    #[test]
+    fn tink_round_trip_and_tamper(
+        len in prop_oneof![0usize..3, 4038usize..4044, 0usize..30_000],
+        wchunk in 1usize..10_000, rchunk in 1usize..10_000, step in 1usize..9_000,
+        flip in any::<prop::sample::Index>(),
+    ) {
+        let key = StreamingKey::from_template(Template::Aes256GcmHkdf4Kb, &[4; 32]).unwrap();
+        let pt = plaintext(len);
+        for (name, enc, dec) in tink_adapters() {
+            let ct = enc(&key, &pt, wchunk, step);
+            prop_assert!(tink::decrypt_buffer(&key, b"ad", &ct).unwrap() == pt, "{} encryption", name);
+            let (back, r) = dec(&key, &ct, rchunk, step);
+            prop_assert!(r.is_ok(), "{}: {:?}", name, r);
+            prop_assert!(back == pt, "{} round trip", name);
+            let i = flip.index(ct.len());
+            let mut bad = ct.clone();
+            bad[i] ^= 1;
+            let (got, r) = dec(&key, &bad, rchunk, step);
+            prop_assert!(r.is_err(), "{} accepted a flipped bit", name);
+            prop_assert!(pt.starts_with(&got));
+            let (got, r) = dec(&key, &ct[..i], rchunk, step);
+            prop_assert!(r.is_err(), "{} accepted a cut at {}", name, i);
+            prop_assert!(pt.starts_with(&got));
         }
     }
 }

@@ -27,6 +27,7 @@
 //! # Ok::<(), s3crypt::cse::tink::TinkError>(())
 //! ```
 
+pub mod io;
 mod keyset;
 mod stream;
 

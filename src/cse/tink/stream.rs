@@ -654,6 +654,27 @@ impl Decryptor {
         Ok(())
     }
 
+    /// Feeds at most up to the end of the header or of the current segment (one byte past
+    /// a full segment, to learn it is not the last), for the I/O adapters; returns the bytes
+    /// used.
+    pub(crate) fn step(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, TinkError> {
+        let n = match &self.state {
+            DecState::Header(h) => self.layout.header as usize - h.len(),
+            DecState::Body(_) => {
+                let cap = self.layout.ct_cap(self.index) as usize;
+                cap.saturating_sub(self.pending.len()).max(1)
+            }
+        };
+        let take = n.min(input.len());
+        self.update(&input[..take], out)?;
+        Ok(take)
+    }
+
+    /// Refuses everything from now on.
+    pub(crate) fn poison(&mut self) {
+        self.failed = true;
+    }
+
     /// Decrypts `input`, appending the plaintext of every segment it completes to `out`.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), TinkError> {
         if self.failed {

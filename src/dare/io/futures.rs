@@ -36,7 +36,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 super::poll::adapter_types!(AsyncWrite, AsyncRead, poll_close);
 
-impl<R: AsyncRead + Unpin> AsyncRead for DecryptReader<R> {
+impl<R: AsyncRead + Unpin, D: super::StreamDecrypt> AsyncRead for DecryptReader<R, D> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

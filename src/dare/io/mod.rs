@@ -5,7 +5,7 @@
 
 #[cfg(feature = "futures-io")]
 pub mod futures;
-mod poll;
+pub(crate) mod poll;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
@@ -16,6 +16,46 @@ use self::poll::{DecryptState, EncryptState};
 use super::range::{PackageRange, decrypted_size, package_range};
 use super::{CipherSuite, DareError, DecryptOptions, Decryptor, Encryptor};
 use crate::keys::ObjectKey;
+
+pub(crate) mod sealed {
+    /// Seals [`StreamEncrypt`](super::StreamEncrypt) and [`StreamDecrypt`](super::StreamDecrypt).
+    pub trait Sealed {}
+}
+
+/// A sans-IO encryptor the I/O adapters can drive: [`Encryptor`] (DARE) and
+/// [`crate::cse::tink::Encryptor`]. Sealed; its methods are the adapters' business.
+pub trait StreamEncrypt: sealed::Sealed + Unpin {
+    /// Most plaintext one write takes.
+    #[doc(hidden)]
+    const MAX_WRITE: usize;
+    /// Encrypts `data`, appending ciphertext to `out`.
+    #[doc(hidden)]
+    fn io_update(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<()>;
+    /// Ends the stream, appending the rest to `out`.
+    #[doc(hidden)]
+    fn io_finish(self, out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+/// A sans-IO decryptor the I/O adapters can drive: [`Decryptor`] (DARE) and
+/// [`crate::cse::tink::Decryptor`]. Sealed; its methods are the adapters' business.
+pub trait StreamDecrypt: sealed::Sealed + Unpin {
+    /// Bytes the adapters read from the inner reader at a time.
+    #[doc(hidden)]
+    const UNIT: usize;
+    /// Feeds at most one unit of the stream (a package, a segment), appending any
+    /// authenticated plaintext to `out`; returns the bytes used.
+    #[doc(hidden)]
+    fn io_step(&mut self, input: &[u8], out: &mut Vec<u8>) -> io::Result<usize>;
+    /// Ends the stream (the inner reader is at its end), appending any last plaintext.
+    #[doc(hidden)]
+    fn io_finish(self, out: &mut Vec<u8>) -> io::Result<()>;
+    /// Marks the stream failed.
+    #[doc(hidden)]
+    fn io_poison(&mut self);
+    /// The error every read after a failure returns.
+    #[doc(hidden)]
+    fn io_poisoned() -> io::Error;
+}
 
 pub(crate) fn io_err(e: DareError) -> io::Error {
     let kind = match e {
@@ -34,7 +74,9 @@ pub struct EncryptWriter<W: Write> {
 }
 
 /// Drives the shared poll state with a blocking call, which never returns `Pending`.
-fn blocking<T>(f: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>) -> io::Result<T> {
+pub(crate) fn blocking<T>(
+    f: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>,
+) -> io::Result<T> {
     match f(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(r) => r,
         Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
@@ -42,7 +84,7 @@ fn blocking<T>(f: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>) -> io::R
 }
 
 /// One blocking write, retried when interrupted (as `write_all` does).
-fn write_once(w: &mut impl Write, b: &[u8]) -> Poll<io::Result<usize>> {
+pub(crate) fn write_once(w: &mut impl Write, b: &[u8]) -> Poll<io::Result<usize>> {
     loop {
         match w.write(b) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

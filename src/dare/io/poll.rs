@@ -9,22 +9,56 @@ use std::task::{Context, Poll};
 use zeroize::Zeroize;
 
 use super::io_err;
+use super::{StreamDecrypt, StreamEncrypt, sealed};
 use crate::dare::{DareError, Decryptor, Encryptor, MAX_PACKAGE, MAX_PAYLOAD};
 
-/// Most plaintext one `poll_write` accepts, so the ciphertext held for the inner writer
-/// stays bounded (16 packages, about 1 MiB).
-const MAX_WRITE: usize = 16 * MAX_PAYLOAD;
+impl sealed::Sealed for Encryptor {}
+impl sealed::Sealed for Decryptor {}
+
+impl StreamEncrypt for Encryptor {
+    // 16 packages (about 1 MiB) per write, so the ciphertext held for the inner writer
+    // stays bounded.
+    const MAX_WRITE: usize = 16 * MAX_PAYLOAD;
+
+    fn io_update(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        self.update(data, out).map_err(io_err)
+    }
+
+    fn io_finish(self, out: &mut Vec<u8>) -> io::Result<()> {
+        self.finish(out).map_err(io_err)
+    }
+}
+
+impl StreamDecrypt for Decryptor {
+    const UNIT: usize = MAX_PACKAGE;
+
+    fn io_step(&mut self, input: &[u8], out: &mut Vec<u8>) -> io::Result<usize> {
+        self.step_vec(input, out).map_err(io_err)
+    }
+
+    fn io_finish(self, _out: &mut Vec<u8>) -> io::Result<()> {
+        self.finish().map_err(io_err)
+    }
+
+    fn io_poison(&mut self) {
+        self.poison();
+    }
+
+    fn io_poisoned() -> io::Error {
+        io_err(DareError::Poisoned)
+    }
+}
 
 /// Encrypting-writer state: the encryptor and the ciphertext not yet taken by the inner
 /// writer.
-pub(super) struct EncryptState {
-    enc: Option<Encryptor>,
+pub(crate) struct EncryptState<E = Encryptor> {
+    enc: Option<E>,
     buf: Vec<u8>,
     pos: usize,
 }
 
-impl EncryptState {
-    pub(super) fn new(enc: Encryptor) -> Self {
+impl<E: StreamEncrypt> EncryptState<E> {
+    pub(crate) fn new(enc: E) -> Self {
         Self {
             enc: Some(enc),
             buf: Vec::new(),
@@ -51,7 +85,7 @@ impl EncryptState {
         Poll::Ready(Ok(()))
     }
 
-    pub(super) fn poll_write(
+    pub(crate) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         data: &[u8],
@@ -62,10 +96,12 @@ impl EncryptState {
             other => return other.map(|r| r.map(|()| 0)),
         }
         let Some(enc) = self.enc.as_mut() else {
-            return Poll::Ready(Err(io::Error::other("DARE writer already closed")));
+            return Poll::Ready(Err(io::Error::other(
+                "the encrypting writer is already closed",
+            )));
         };
-        let data = &data[..data.len().min(MAX_WRITE)];
-        enc.update(data, &mut self.buf).map_err(io_err)?;
+        let data = &data[..data.len().min(E::MAX_WRITE)];
+        enc.io_update(data, &mut self.buf)?;
         // Start handing the packages over now; what the inner writer does not take yet
         // goes at the next write, flush or close.
         if let Poll::Ready(Err(e)) = self.poll_drain(cx, &mut write) {
@@ -74,7 +110,7 @@ impl EncryptState {
         Poll::Ready(Ok(data.len()))
     }
 
-    pub(super) fn poll_flush(
+    pub(crate) fn poll_flush(
         &mut self,
         cx: &mut Context<'_>,
         mut write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
@@ -84,7 +120,7 @@ impl EncryptState {
 
     /// Writes the final package and everything held; the caller then closes its inner
     /// writer.
-    pub(super) fn poll_finish(
+    pub(crate) fn poll_finish(
         &mut self,
         cx: &mut Context<'_>,
         mut write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
@@ -94,7 +130,7 @@ impl EncryptState {
             other => return other,
         }
         if let Some(enc) = self.enc.take() {
-            enc.finish(&mut self.buf).map_err(io_err)?;
+            enc.io_finish(&mut self.buf)?;
             return self.poll_drain(cx, &mut write);
         }
         Poll::Ready(Ok(()))
@@ -107,8 +143,8 @@ impl EncryptState {
 /// The decryptor is fed at most one package at a time, and plaintext is returned as soon as
 /// a package authenticates: a read of intact bytes never fails because the same inner read
 /// also delivered a damaged later package (that error comes at the read that reaches it).
-pub(super) struct DecryptState {
-    dec: Option<Decryptor>,
+pub(crate) struct DecryptState<D = Decryptor> {
+    dec: Option<D>,
     input: Vec<u8>,
     /// `input[start..end]` is read but not yet fed.
     start: usize,
@@ -118,14 +154,14 @@ pub(super) struct DecryptState {
     failed: bool,
 }
 
-impl Drop for DecryptState {
+impl<D> Drop for DecryptState<D> {
     fn drop(&mut self) {
         self.out.zeroize();
     }
 }
 
-impl DecryptState {
-    pub(super) fn new(dec: Decryptor) -> Self {
+impl<D: StreamDecrypt> DecryptState<D> {
+    pub(crate) fn new(dec: D) -> Self {
         Self {
             dec: Some(dec),
             input: Vec::new(),
@@ -139,7 +175,7 @@ impl DecryptState {
 
     /// Starts over with `dec` (after the caller moved its reader to where `dec` begins),
     /// dropping held input and plaintext and any earlier failure.
-    pub(super) fn restart(&mut self, dec: Decryptor) {
+    pub(crate) fn restart(&mut self, dec: D) {
         self.dec = Some(dec);
         (self.start, self.end) = (0, 0);
         self.out.zeroize();
@@ -150,7 +186,7 @@ impl DecryptState {
 
     /// Copies plaintext to `buf`, reading and authenticating more through `read` when none
     /// is held. `Ok(0)` is the end of an authenticated stream that met its bounds.
-    pub(super) fn poll_read(
+    pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
@@ -161,7 +197,7 @@ impl DecryptState {
         }
         while self.pos == self.out.len() {
             if self.failed {
-                return Poll::Ready(Err(io_err(DareError::Poisoned)));
+                return Poll::Ready(Err(D::io_poisoned()));
             }
             self.out.zeroize();
             self.out.clear();
@@ -171,7 +207,7 @@ impl DecryptState {
             };
             let r = if self.start < self.end {
                 // Feed what was read, up to the end of one package.
-                match dec.step_vec(&self.input[self.start..self.end], &mut self.out) {
+                match dec.io_step(&self.input[self.start..self.end], &mut self.out) {
                     Ok(used) => {
                         self.start += used;
                         Ok(())
@@ -179,8 +215,8 @@ impl DecryptState {
                     Err(e) => Err(e),
                 }
             } else {
-                if self.input.len() < MAX_PACKAGE {
-                    self.input.resize(MAX_PACKAGE, 0);
+                if self.input.len() < D::UNIT {
+                    self.input.resize(D::UNIT, 0);
                 }
                 let n = match read(cx, &mut self.input) {
                     Poll::Ready(Ok(n)) => n,
@@ -189,7 +225,8 @@ impl DecryptState {
                 };
                 (self.start, self.end) = (0, n);
                 if n == 0 {
-                    self.dec.take().map_or(Ok(()), Decryptor::finish)
+                    let out = &mut self.out;
+                    self.dec.take().map_or(Ok(()), |d| d.io_finish(out))
                 } else {
                     Ok(())
                 }
@@ -198,13 +235,13 @@ impl DecryptState {
                 // Every later read fails too: an error is never followed by a clean end or
                 // by more data.
                 if let Some(d) = self.dec.as_mut() {
-                    d.poison();
+                    d.io_poison();
                 }
                 self.failed = true;
                 self.out.zeroize();
                 self.out.clear();
                 self.pos = 0;
-                return Poll::Ready(Err(io_err(e)));
+                return Poll::Ready(Err(e));
             }
         }
         let n = (self.out.len() - self.pos).min(buf.len());
@@ -221,12 +258,27 @@ impl DecryptState {
 macro_rules! adapter_types {
     ($write:ident, $read:ident, $close:ident) => {
         #[doc = concat!("Encrypts everything written to it into DARE 2.0 packages written to `inner`. `", stringify!($close), "` writes the final package and closes `inner`; a stream not closed is truncated, which decryption rejects.")]
-        pub struct EncryptWriter<W> {
+        pub struct EncryptWriter<W, E = $crate::dare::Encryptor> {
             inner: W,
-            state: $crate::dare::io::poll::EncryptState,
+            state: $crate::dare::io::poll::EncryptState<E>,
         }
 
-        impl<W> core::fmt::Debug for EncryptWriter<W> {
+        impl<W, E: $crate::dare::io::StreamEncrypt> EncryptWriter<W, E> {
+            /// A writer driving `enc`, any stream type the adapters support.
+            pub(crate) fn wrap(inner: W, enc: E) -> Self {
+                Self {
+                    inner,
+                    state: $crate::dare::io::poll::EncryptState::new(enc),
+                }
+            }
+
+            #[doc = concat!("The inner writer (after `", stringify!($close), "`, it holds the whole stream).")]
+            pub fn into_inner(self) -> W {
+                self.inner
+            }
+        }
+
+        impl<W, E> core::fmt::Debug for EncryptWriter<W, E> {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.debug_struct("EncryptWriter").finish_non_exhaustive()
             }
@@ -258,19 +310,11 @@ macro_rules! adapter_types {
 
             /// A writer driving `enc` (any start sequence number).
             pub fn from_encryptor(inner: W, enc: $crate::dare::Encryptor) -> Self {
-                Self {
-                    inner,
-                    state: $crate::dare::io::poll::EncryptState::new(enc),
-                }
-            }
-
-            #[doc = concat!("The inner writer (after `", stringify!($close), "`, it holds the whole stream).")]
-            pub fn into_inner(self) -> W {
-                self.inner
+                Self::wrap(inner, enc)
             }
         }
 
-        impl<W: $write + Unpin> $write for EncryptWriter<W> {
+        impl<W: $write + Unpin, E: $crate::dare::io::StreamEncrypt> $write for EncryptWriter<W, E> {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -315,12 +359,27 @@ macro_rules! adapter_types {
         /// Decrypts a DARE 2.0 stream read from `inner`, returning plaintext only from
         /// authenticated packages; an error (`InvalidData`, or `UnexpectedEof` for a truncated
         /// stream) ends it.
-        pub struct DecryptReader<R> {
+        pub struct DecryptReader<R, D = $crate::dare::Decryptor> {
             inner: R,
-            state: $crate::dare::io::poll::DecryptState,
+            state: $crate::dare::io::poll::DecryptState<D>,
         }
 
-        impl<R> core::fmt::Debug for DecryptReader<R> {
+        impl<R, D: $crate::dare::io::StreamDecrypt> DecryptReader<R, D> {
+            /// A reader driving `dec`, any stream type the adapters support.
+            pub(crate) fn wrap(inner: R, dec: D) -> Self {
+                Self {
+                    inner,
+                    state: $crate::dare::io::poll::DecryptState::new(dec),
+                }
+            }
+
+            /// The inner reader.
+            pub fn into_inner(self) -> R {
+                self.inner
+            }
+        }
+
+        impl<R, D> core::fmt::Debug for DecryptReader<R, D> {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.debug_struct("DecryptReader").finish_non_exhaustive()
             }
@@ -349,15 +408,7 @@ macro_rules! adapter_types {
 
             /// A reader driving `dec`.
             pub fn from_decryptor(inner: R, dec: $crate::dare::Decryptor) -> Self {
-                Self {
-                    inner,
-                    state: $crate::dare::io::poll::DecryptState::new(dec),
-                }
-            }
-
-            /// The inner reader.
-            pub fn into_inner(self) -> R {
-                self.inner
+                Self::wrap(inner, dec)
             }
         }
     };

@@ -37,7 +37,7 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 super::poll::adapter_types!(AsyncWrite, AsyncRead, poll_shutdown);
 
-impl<R: AsyncRead + Unpin> AsyncRead for DecryptReader<R> {
+impl<R: AsyncRead + Unpin, D: super::StreamDecrypt> AsyncRead for DecryptReader<R, D> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -1,0 +1,227 @@
+//! I/O adapters over the sans-IO Tink [`Encryptor`] and [`Decryptor`]: `std::io` here,
+//! `futures-io` in [`futures`] (feature `futures-io`) and tokio in [`tokio`] (feature
+//! `tokio`) — the same poll machinery as [`crate::dare::io`]. Plaintext comes only from
+//! authenticated segments; after an error every later read fails too.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use s3crypt::cse::tink::io::{DecryptReader, EncryptWriter};
+//! use s3crypt::cse::tink::{StreamingKey, Template};
+//!
+//! let key = StreamingKey::generate(Template::Aes256GcmHkdf4Kb)?;
+//! let mut w = EncryptWriter::new(Vec::new(), &key, b"s3://bucket/key")?; // draws salt and nonce prefix
+//! w.write_all(&[1u8; 10_000])?;
+//! let stored = w.finish()?;
+//!
+//! let mut r = DecryptReader::new(&stored[..], &key, b"s3://bucket/key")?;
+//! let mut back = Vec::new();
+//! r.read_to_end(&mut back)?;
+//! assert_eq!(back, [1u8; 10_000]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::{self, Read, Write};
+use std::task::Poll;
+
+use super::{Decryptor, Encryptor, StreamingKey, TinkError};
+use crate::dare::io::poll::{DecryptState, EncryptState};
+use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, sealed, write_once};
+
+fn io_err(e: TinkError) -> io::Error {
+    let kind = match e {
+        TinkError::Truncated(_) => io::ErrorKind::UnexpectedEof,
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, e)
+}
+
+impl sealed::Sealed for Encryptor {}
+impl sealed::Sealed for Decryptor {}
+
+impl StreamEncrypt for Encryptor {
+    const MAX_WRITE: usize = 1 << 20;
+
+    fn io_update(&mut self, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        self.update(data, out).map_err(io_err)
+    }
+
+    fn io_finish(self, out: &mut Vec<u8>) -> io::Result<()> {
+        self.finish(out).map_err(io_err)
+    }
+}
+
+impl StreamDecrypt for Decryptor {
+    const UNIT: usize = 64 << 10;
+
+    fn io_step(&mut self, input: &[u8], out: &mut Vec<u8>) -> io::Result<usize> {
+        self.step(input, out).map_err(io_err)
+    }
+
+    fn io_finish(self, out: &mut Vec<u8>) -> io::Result<()> {
+        self.finish(out).map_err(io_err)
+    }
+
+    fn io_poison(&mut self) {
+        self.poison();
+    }
+
+    fn io_poisoned() -> io::Error {
+        io_err(TinkError::Finished)
+    }
+}
+
+/// Encrypts everything written to it into a Tink stream written to `inner`. Call
+/// [`finish`](Self::finish) at the end: it writes the last segment (a stream without it does
+/// not decrypt).
+pub struct EncryptWriter<W: Write> {
+    inner: W,
+    state: EncryptState<Encryptor>,
+}
+
+impl<W: Write> core::fmt::Debug for EncryptWriter<W> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("tink::io::EncryptWriter")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> EncryptWriter<W> {
+    /// A writer under `key` and associated data `aad`, with a fresh random salt and nonce
+    /// prefix.
+    pub fn new(inner: W, key: &StreamingKey, aad: &[u8]) -> io::Result<Self> {
+        Ok(Self::from_encryptor(
+            inner,
+            Encryptor::new(key, aad).map_err(io_err)?,
+        ))
+    }
+
+    /// A writer driving `enc`.
+    pub fn from_encryptor(inner: W, enc: Encryptor) -> Self {
+        Self {
+            inner,
+            state: EncryptState::new(enc),
+        }
+    }
+
+    /// Writes the last segment, flushes, and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_finish(cx, |_, b| write_once(inner, b)))?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for EncryptWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_write(cx, data, |_, b| write_once(inner, b)))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let inner = &mut self.inner;
+        blocking(|cx| self.state.poll_flush(cx, |_, b| write_once(inner, b)))?;
+        self.inner.flush()
+    }
+}
+
+/// Decrypts a Tink stream read from `inner`, returning plaintext only from authenticated
+/// segments; an error (`InvalidData`, or `UnexpectedEof` for a cut stream) ends it.
+pub struct DecryptReader<R: Read> {
+    inner: R,
+    state: DecryptState<Decryptor>,
+}
+
+impl<R: Read> core::fmt::Debug for DecryptReader<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("tink::io::DecryptReader")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> DecryptReader<R> {
+    /// A reader of a stream written under `key` with associated data `aad`.
+    pub fn new(inner: R, key: &StreamingKey, aad: &[u8]) -> io::Result<Self> {
+        Ok(Self {
+            inner,
+            state: DecryptState::new(Decryptor::new(key, aad).map_err(io_err)?),
+        })
+    }
+
+    /// The inner reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for DecryptReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let inner = &mut self.inner;
+        blocking(|cx| {
+            self.state.poll_read(cx, buf, |_, b| {
+                loop {
+                    match inner.read(b) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        r => return Poll::Ready(r),
+                    }
+                }
+            })
+        })
+    }
+}
+
+/// Defines a runtime's Tink adapters: the DARE adapter types of that runtime, driving the
+/// Tink stream types, with Tink constructors.
+#[cfg(any(feature = "futures-io", feature = "tokio"))]
+macro_rules! tink_async {
+    ($runtime:ident, $write:path, $read:path, $close:literal) => {
+        #[doc = concat!("Encrypts everything written to it into a Tink stream written to `inner`; `", $close, "` writes the last segment.")]
+        pub type EncryptWriter<W> = $crate::dare::io::$runtime::EncryptWriter<W, $crate::cse::tink::Encryptor>;
+        /// Decrypts a Tink stream read from `inner`, plaintext only from authenticated segments.
+        pub type DecryptReader<R> = $crate::dare::io::$runtime::DecryptReader<R, $crate::cse::tink::Decryptor>;
+
+        /// A writer of a Tink stream into `inner`, under `key` and `aad`, with a fresh random
+        /// salt and nonce prefix. (A free function: the adapter type is shared with DARE,
+        /// whose `new` it keeps.)
+        pub fn encrypt_writer<W: $write + Unpin>(
+            inner: W,
+            key: &$crate::cse::tink::StreamingKey,
+            aad: &[u8],
+        ) -> std::io::Result<EncryptWriter<W>> {
+            let enc = $crate::cse::tink::Encryptor::new(key, aad).map_err(super::io_err)?;
+            Ok(EncryptWriter::wrap(inner, enc))
+        }
+
+        /// A reader of a Tink stream from `inner`, written under `key` with `aad`.
+        pub fn decrypt_reader<R: $read + Unpin>(
+            inner: R,
+            key: &$crate::cse::tink::StreamingKey,
+            aad: &[u8],
+        ) -> std::io::Result<DecryptReader<R>> {
+            let dec = $crate::cse::tink::Decryptor::new(key, aad).map_err(super::io_err)?;
+            Ok(DecryptReader::wrap(inner, dec))
+        }
+    };
+}
+
+/// Tink adapters for the `futures-io` traits (feature `futures-io`).
+#[cfg(feature = "futures-io")]
+pub mod futures {
+    tink_async!(
+        futures,
+        futures_io::AsyncWrite,
+        futures_io::AsyncRead,
+        "poll_close"
+    );
+}
+
+/// Tink adapters for tokio's I/O traits (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod tokio {
+    tink_async!(
+        tokio,
+        ::tokio::io::AsyncWrite,
+        ::tokio::io::AsyncRead,
+        "poll_shutdown"
+    );
+}
