@@ -353,7 +353,7 @@ proptest! {
         use std::io::{Read, Write};
         let key = StreamingKey::from_template(tink::Template::Aes256CtrHmacSha256_4Kb, &[6; 32]).unwrap();
         let pt: Vec<u8> = (0..len).map(|i| (i * 31) as u8).collect();
-        let mut w = tink::io::EncryptWriter::new(Vec::new(), &key, b"x").unwrap();
+        let mut w = tink::io::encrypt_writer(Vec::new(), &key, b"x").unwrap();
         for c in pt.chunks(wchunk) {
             w.write_all(c).unwrap();
         }

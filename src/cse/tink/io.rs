@@ -5,15 +5,15 @@
 //!
 //! ```
 //! use std::io::{Read, Write};
-//! use s3crypt::cse::tink::io::{DecryptReader, EncryptWriter};
+//! use s3crypt::cse::tink::io::{decrypt_reader, encrypt_writer};
 //! use s3crypt::cse::tink::{StreamingKey, Template};
 //!
 //! let key = StreamingKey::generate(Template::Aes256GcmHkdf4Kb)?;
-//! let mut w = EncryptWriter::new(Vec::new(), &key, b"s3://bucket/key")?; // draws salt and nonce prefix
+//! let mut w = encrypt_writer(Vec::new(), &key, b"s3://bucket/key")?; // draws salt and nonce prefix
 //! w.write_all(&[1u8; 10_000])?;
 //! let stored = w.finish()?;
 //!
-//! let mut r = DecryptReader::new(&stored[..], &key, b"s3://bucket/key")?;
+//! let mut r = decrypt_reader(&stored[..], &key, b"s3://bucket/key")?;
 //! let mut back = Vec::new();
 //! r.read_to_end(&mut back)?;
 //! assert_eq!(back, [1u8; 10_000]);
@@ -24,8 +24,8 @@ use std::io::{self, Read, Write};
 use std::task::Poll;
 
 use super::{Decryptor, Encryptor, StreamingKey, TinkError};
-use crate::dare::io::poll::{DecryptState, EncryptState};
-use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, sealed, write_once};
+use crate::dare::io::poll::DecryptState;
+use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, sealed};
 
 fn io_err(e: TinkError) -> io::Error {
     let kind = match e {
@@ -70,59 +70,37 @@ impl StreamDecrypt for Decryptor {
     }
 }
 
-/// Encrypts everything written to it into a Tink stream written to `inner`. Call
-/// [`finish`](Self::finish) at the end: it writes the last segment (a stream without it does
-/// not decrypt).
-pub struct EncryptWriter<W: Write> {
+/// Encrypts everything written to it into a Tink stream written to `inner`; its
+/// `finish` writes the last segment (a stream without it does not decrypt). The `std::io`
+/// writer type shared with DARE: make one with [`encrypt_writer`].
+pub type EncryptWriter<W> = crate::dare::io::EncryptWriter<W, Encryptor>;
+
+/// A writer of a Tink stream into `inner`, under `key` and associated data `aad`, with a
+/// fresh random salt and nonce prefix.
+pub fn encrypt_writer<W: Write>(
     inner: W,
-    state: EncryptState<Encryptor>,
+    key: &StreamingKey,
+    aad: &[u8],
+) -> io::Result<EncryptWriter<W>> {
+    Ok(EncryptWriter::wrap(
+        inner,
+        Encryptor::new(key, aad).map_err(io_err)?,
+    ))
 }
 
-impl<W: Write> core::fmt::Debug for EncryptWriter<W> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("tink::io::EncryptWriter")
-            .finish_non_exhaustive()
-    }
+/// A writer driving `enc` (e.g. made with [`Encryptor::new_with`] for test vectors).
+pub fn encrypt_writer_from<W: Write>(inner: W, enc: Encryptor) -> EncryptWriter<W> {
+    EncryptWriter::wrap(inner, enc)
 }
 
-impl<W: Write> EncryptWriter<W> {
-    /// A writer under `key` and associated data `aad`, with a fresh random salt and nonce
-    /// prefix.
-    pub fn new(inner: W, key: &StreamingKey, aad: &[u8]) -> io::Result<Self> {
-        Ok(Self::from_encryptor(
-            inner,
-            Encryptor::new(key, aad).map_err(io_err)?,
-        ))
-    }
-
-    /// A writer driving `enc`.
-    pub fn from_encryptor(inner: W, enc: Encryptor) -> Self {
-        Self {
-            inner,
-            state: EncryptState::new(enc),
-        }
-    }
-
-    /// Writes the last segment, flushes, and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
-        let inner = &mut self.inner;
-        blocking(|cx| self.state.poll_finish(cx, |_, b| write_once(inner, b)))?;
-        self.inner.flush()?;
-        Ok(self.inner)
-    }
-}
-
-impl<W: Write> Write for EncryptWriter<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let inner = &mut self.inner;
-        blocking(|cx| self.state.poll_write(cx, data, |_, b| write_once(inner, b)))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let inner = &mut self.inner;
-        blocking(|cx| self.state.poll_flush(cx, |_, b| write_once(inner, b)))?;
-        self.inner.flush()
-    }
+/// A reader of a Tink stream from `inner`, written under `key` with `aad` (the same as
+/// [`DecryptReader::new`]).
+pub fn decrypt_reader<R: Read>(
+    inner: R,
+    key: &StreamingKey,
+    aad: &[u8],
+) -> io::Result<DecryptReader<R>> {
+    DecryptReader::new(inner, key, aad)
 }
 
 /// Decrypts a Tink stream read from `inner`, returning plaintext only from authenticated

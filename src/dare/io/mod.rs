@@ -65,12 +65,20 @@ pub(crate) fn io_err(e: DareError) -> io::Error {
     io::Error::new(kind, e)
 }
 
-/// Encrypts everything written to it into DARE 2.0 packages written to `inner`. Call
-/// [`finish`](Self::finish) at the end: it writes the final package (dropping the writer
-/// without it leaves a truncated stream, which decryption rejects).
-pub struct EncryptWriter<W: Write> {
+/// Encrypts everything written to it into DARE 2.0 packages written to `inner` (or, with
+/// `E` = [`crate::cse::tink::Encryptor`], into a Tink stream: see
+/// [`crate::cse::tink::io::encrypt_writer`]). Call [`finish`](Self::finish) at the end: it
+/// writes the final package (dropping the writer without it leaves a truncated stream, which
+/// decryption rejects).
+pub struct EncryptWriter<W: Write, E = Encryptor> {
     inner: W,
-    state: EncryptState,
+    state: EncryptState<E>,
+}
+
+impl<W: Write, E> core::fmt::Debug for EncryptWriter<W, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EncryptWriter").finish_non_exhaustive()
+    }
 }
 
 /// Drives the shared poll state with a blocking call, which never returns `Pending`.
@@ -111,6 +119,13 @@ impl<W: Write> EncryptWriter<W> {
 
     /// A writer driving `enc` (any start sequence number).
     pub fn from_encryptor(inner: W, enc: Encryptor) -> Self {
+        Self::wrap(inner, enc)
+    }
+}
+
+impl<W: Write, E: StreamEncrypt> EncryptWriter<W, E> {
+    /// A writer driving `enc`, any stream type the adapters support.
+    pub(crate) fn wrap(inner: W, enc: E) -> Self {
         Self {
             inner,
             state: EncryptState::new(enc),
@@ -126,7 +141,7 @@ impl<W: Write> EncryptWriter<W> {
     }
 }
 
-impl<W: Write> Write for EncryptWriter<W> {
+impl<W: Write, E: StreamEncrypt> Write for EncryptWriter<W, E> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let inner = &mut self.inner;
         blocking(|cx| self.state.poll_write(cx, data, |_, b| write_once(inner, b)))
