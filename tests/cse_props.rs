@@ -383,3 +383,22 @@ proptest! {
         prop_assert!(pt.starts_with(&got));
     }
 }
+
+#[test]
+fn s3ec_suffix_ranges() {
+    let kek = WrappingKey::new([4; 32]);
+    let keyring = Keyring::aes(&kek);
+    let pt: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+    let obj = s3ec::encrypt(&keyring, &WriteOptions::v3(), &pt).unwrap();
+    let opts = ReadOptions::default().legacy_unauthenticated(true);
+    let key = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
+    for n in [1u64, 15, 16, 17, 999, 1000, 5000] {
+        let plan = RangePlan::suffix(n, obj.body.len() as u64).unwrap();
+        let fetched = &obj.body[plan.fetch_first as usize..=plan.fetch_last as usize];
+        let got = key.decrypt_unauthenticated(&plan, fetched).unwrap();
+        let want = &pt[pt.len() - (n as usize).min(pt.len())..];
+        assert_eq!(got, want, "bytes=-{n}");
+    }
+    assert!(RangePlan::suffix(0, obj.body.len() as u64).is_err());
+    assert!(RangePlan::new(1000, None, obj.body.len() as u64).is_err());
+}

@@ -1010,6 +1010,17 @@ impl RangePlan {
         })
     }
 
+    /// Plans `bytes=-n` (the last `n` plaintext bytes) of a body of `ciphertext_len` bytes.
+    pub fn suffix(n: u64, ciphertext_len: u64) -> Result<Self, S3ecError> {
+        let pt_len = ciphertext_len
+            .checked_sub(TAG_LEN as u64)
+            .ok_or(S3ecError::Range("on a body shorter than a tag"))?;
+        if n == 0 {
+            return Err(S3ecError::Range("of zero bytes"));
+        }
+        Self::new(pt_len.saturating_sub(n), None, ciphertext_len)
+    }
+
     /// Bytes to fetch.
     pub fn fetch_len(&self) -> u64 {
         self.fetch_last - self.fetch_first + 1
