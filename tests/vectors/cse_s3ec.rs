@@ -56,6 +56,22 @@ fn context_of(v: &Value) -> Context {
     c
 }
 
+/// The encryption context the reader passes: the case's `caller_encryption_context`, or,
+/// where the case records none (instruction files), the stored context without the entries
+/// the client adds itself (what the client that read it was given).
+fn caller_context(c: &Value, md: &ContentMetadata) -> Context {
+    if c["caller_encryption_context"].is_object() {
+        return context_of(&c["caller_encryption_context"]);
+    }
+    let mut ctx = Context::new();
+    for (k, v) in &md.context {
+        if k != s3ec::CEK_ALG_CONTEXT_KEY && k != "kms_cmk_id" {
+            ctx.insert(k, v);
+        }
+    }
+    ctx
+}
+
 fn moto(c: &Value) -> Result<MotoKms, String> {
     Ok(MotoKms::new(
         str_of(c, "kms_key_id"),
@@ -270,8 +286,7 @@ fn instruction_file(c: &Value) -> Result<(), String> {
     let md = ContentMetadata::from_instruction_file(pairs(&c["stored_metadata"]), &file)
         .map_err(|e| e.to_string())?;
     let kms = moto(c)?;
-    let caller = context_of(&c["caller_encryption_context"]);
-    let keyring = Keyring::kms(&kms, str_of(c, "kms_key_id"), caller);
+    let keyring = Keyring::kms(&kms, str_of(c, "kms_key_id"), caller_context(c, &md));
     let opts = opts_for(&md);
     let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
     expect_eq(

@@ -481,6 +481,13 @@ fn content_key(
     keyring: &Keyring<'_>,
     opts: &ReadOptions,
 ) -> Result<ContentKey, S3ecError> {
+    check_read(md, opts)?;
+    let dek = unwrap_data_key(md, keyring, opts)?;
+    content_key_from(md, &dek)
+}
+
+/// What the options allow to be read: the commitment policy and the CBC opt-in.
+fn check_read(md: &ContentMetadata, opts: &ReadOptions) -> Result<(), S3ecError> {
     if !md.content.is_committing()
         && opts.commitment == CommitmentPolicy::RequireEncryptRequireDecrypt
     {
@@ -493,8 +500,7 @@ fn content_key(
             "AES-CBC content (unauthenticated)",
         ));
     }
-    let dek = unwrap_data_key(md, keyring, opts)?;
-    content_key_from(md, &dek)
+    Ok(())
 }
 
 fn content_key_from(md: &ContentMetadata, dek: &DataKey) -> Result<ContentKey, S3ecError> {
@@ -562,18 +568,7 @@ pub fn decrypt_with_data_key(
     opts: &ReadOptions,
     body: &[u8],
 ) -> Result<Vec<u8>, S3ecError> {
-    if !md.content.is_committing()
-        && opts.commitment == CommitmentPolicy::RequireEncryptRequireDecrypt
-    {
-        return Err(S3ecError::CommitmentPolicy(
-            "a non-committing object cannot be read under RequireEncryptRequireDecrypt",
-        ));
-    }
-    if md.content == ContentAlgorithm::AesCbc && !opts.legacy_unauthenticated {
-        return Err(S3ecError::LegacyDisabled(
-            "AES-CBC content (unauthenticated)",
-        ));
-    }
+    check_read(md, opts)?;
     let ck = content_key_from(md, data_key)?;
     decrypt_with_key(&ck, md, body)
 }
