@@ -122,3 +122,82 @@ fn nothing_prints_key_material() {
         CustomerKey::from_base64(&raw.iter().map(|&b| b as char).collect::<String>()).unwrap_err();
     assert_clean("KeyError", &format!("{e:?} {e}"), &raw);
 }
+
+/// The client-side formats' keys, streams, keyrings and errors print no key bytes.
+#[test]
+fn cse_prints_no_key_material() {
+    use s3crypt::cse::{s3ec, s3proxy, tink};
+    use s3crypt::keys::{DataKey, WrappingKey};
+    let raw: [u8; 32] = *b"CSE-key-material-0123456789abcd!";
+    let dek_raw: [u8; 32] = *b"data-key-material-0123456789xyz!";
+    let tkey = tink::StreamingKey::from_template(tink::Template::Aes256GcmHkdf4Kb, &raw).unwrap();
+    assert_clean("StreamingKey", &format!("{tkey:?}"), &raw);
+    let enc = tink::Encryptor::new(&tkey, b"ad").unwrap();
+    assert_clean("tink::Encryptor", &format!("{enc:?}"), &raw);
+    let dec = tink::Decryptor::new(&tkey, b"ad").unwrap();
+    assert_clean("tink::Decryptor", &format!("{dec:?}"), &raw);
+    let ct = tink::encrypt_buffer(&tkey, b"ad", b"x").unwrap();
+    let ra = tink::RandomAccess::new(&tkey, b"ad", &ct, ct.len() as u64).unwrap();
+    assert_clean("RandomAccess", &format!("{ra:?}"), &raw);
+    let e = tink::decrypt_buffer(&tkey, b"other", &ct).unwrap_err();
+    assert_clean("TinkError", &format!("{e:?} {e}"), &raw);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(
+        [
+            &[
+                0x12u8, 0x07, 0x08, 0x80, 0x20, 0x10, 0x20, 0x18, 0x03, 0x1a, 0x20,
+            ][..],
+            &raw,
+        ]
+        .concat(),
+    );
+    let json = format!(
+        r#"{{"primaryKeyId":1,"key":[{{"keyData":{{"typeUrl":"type.googleapis.com/google.crypto.tink.AesGcmHkdfStreamingKey","value":"{b64}","keyMaterialType":"SYMMETRIC"}},"status":"ENABLED","keyId":1,"outputPrefixType":"RAW"}}]}}"#
+    );
+    let ks = tink::Keyset::from_json(&json).unwrap();
+    assert_eq!(ks.primary().unwrap().params(), tkey.params());
+    assert_clean("Keyset", &format!("{ks:?}"), &raw);
+    // A keyset whose key is one byte short: the error does not echo it either.
+    let short = json.replace(
+        &b64,
+        &base64::engine::general_purpose::STANDARD.encode(
+            [
+                &[
+                    0x12u8, 0x07, 0x08, 0x80, 0x20, 0x10, 0x20, 0x18, 0x03, 0x1a, 0x1f,
+                ][..],
+                &raw[..31],
+            ]
+            .concat(),
+        ),
+    );
+    let e = tink::Keyset::from_json(&short).expect_err("a 31-byte key for 32-byte derived keys");
+    assert_clean("Keyset error", &format!("{e:?} {e}"), &raw);
+
+    let kek = WrappingKey::new(raw);
+    let keyring = s3ec::Keyring::aes(&kek);
+    assert_clean("Keyring", &format!("{keyring:?}"), &raw);
+    let mut random = s3ec::WriteRandom::generate().unwrap();
+    random.data_key = DataKey::new(dek_raw);
+    assert_clean("WriteRandom", &format!("{random:?}"), &dek_raw);
+    let obj = s3ec::encrypt_with(&keyring, &s3ec::WriteOptions::v3(), random, b"hello").unwrap();
+    let text = format!("{obj:?}");
+    assert_clean("s3ec::Encrypted", &text, &raw);
+    assert_clean("s3ec::Encrypted", &text, &dek_raw);
+    let w = s3ec::Encryptor::new(&keyring, &s3ec::WriteOptions::v3()).unwrap();
+    assert_clean("s3ec::Encryptor", &format!("{w:?}"), &raw);
+    let opts = s3ec::ReadOptions::default().legacy_unauthenticated(true);
+    let d =
+        s3ec::Decryptor::new(&obj.metadata, &keyring, &opts, s3ec::Release::Authenticated).unwrap();
+    assert_clean("s3ec::Decryptor", &format!("{d:?}"), &dek_raw);
+    let rk = s3ec::RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
+    assert_clean("RangeKey", &format!("{rk:?}"), &dek_raw);
+    let other = WrappingKey::new(dek_raw);
+    let e =
+        s3ec::decrypt(&obj.metadata, &s3ec::Keyring::aes(&other), &opts, &obj.body).unwrap_err();
+    assert_clean("S3ecError", &format!("{e:?} {e}"), &raw);
+    assert_clean("S3ecError", &format!("{e:?} {e}"), &dek_raw);
+
+    let p = s3proxy::encrypt_with(&kek, &DataKey::new(dek_raw), &[1; 12], b"hello").unwrap();
+    assert_clean("s3proxy::Encrypted", &format!("{p:?}"), &dek_raw);
+    let e = s3proxy::decrypt(&other, &p.wrapped_dek, &p.body).unwrap_err();
+    assert_clean("S3proxyError", &format!("{e:?} {e}"), &raw);
+}
