@@ -206,10 +206,53 @@ fn enc64(bytes: &[u8]) -> String {
 }
 
 fn json_map(text: &str, what: &'static str) -> Result<BTreeMap<String, String>, S3ecError> {
+    let text = decode_encoded_words(text).ok_or(S3ecError::Metadata(what))?;
     if text.trim().is_empty() {
         return Ok(BTreeMap::new());
     }
-    parse_string_map(text, Duplicates::Refuse).map_err(|_| S3ecError::Metadata(what))
+    parse_string_map(&text, Duplicates::Refuse).map_err(|_| S3ecError::Metadata(what))
+}
+
+/// Undoes S3's transport encoding of a non-ASCII metadata value: S3 returns a stored value
+/// that is not US-ASCII as RFC 2047 encoded-words (`=?UTF-8?B?…?=`). A value made only of
+/// encoded-words (UTF-8, `B` or `Q`, separated by whitespace) is decoded; any other value is
+/// returned as it is. `None` for an encoded-word that does not decode to UTF-8.
+pub(crate) fn decode_encoded_words(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    let is_word = |w: &str| w.len() > 4 && w.starts_with("=?") && w.ends_with("?=");
+    if words.is_empty() || !words.iter().all(|w| is_word(w)) {
+        return Some(std::borrow::Cow::Borrowed(value));
+    }
+    let mut bytes = Vec::new();
+    for w in words {
+        let mut parts = w[2..w.len() - 2].splitn(3, '?');
+        let (charset, enc, text) = (parts.next()?, parts.next()?, parts.next()?);
+        if !charset.eq_ignore_ascii_case("utf-8") {
+            return None;
+        }
+        if enc.eq_ignore_ascii_case("b") {
+            bytes.extend_from_slice(&crate::encoding::decode_base64_padded(
+                text.as_bytes(),
+                false,
+            )?);
+        } else if enc.eq_ignore_ascii_case("q") {
+            let mut t = text.bytes();
+            while let Some(c) = t.next() {
+                match c {
+                    b'_' => bytes.push(b' '),
+                    b'=' => {
+                        let hex = [t.next()?, t.next()?];
+                        let hex = core::str::from_utf8(&hex).ok()?;
+                        bytes.push(u8::from_str_radix(hex, 16).ok()?);
+                    }
+                    c => bytes.push(c),
+                }
+            }
+        } else {
+            return None;
+        }
+    }
+    String::from_utf8(bytes).ok().map(std::borrow::Cow::Owned)
 }
 
 /// The S3EC entries of a metadata listing, names normalised (an `x-amz-meta-` prefix
@@ -532,5 +575,39 @@ impl ContentMetadata {
             .partition(|(k, _)| self.format == Format::V3 && V3_OBJECT_KEYS.contains(&k.as_str()));
         let body = write_string_map(file.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok((object, body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_encoded_words() {
+        // {"dept":"é"} as S3 returns it, B and Q, and split over two words.
+        let json = "{\"dept\":\"\u{e9}\"}";
+        let b = format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(json)
+        );
+        assert_eq!(decode_encoded_words(&b).unwrap(), json);
+        assert_eq!(
+            decode_encoded_words("=?utf-8?q?{\"dept\":\"=C3=A9\"}?=").unwrap(),
+            json
+        );
+        assert_eq!(
+            decode_encoded_words("=?UTF-8?Q?{\"dept\":?= =?UTF-8?Q?\"=C3=A9\"}?=").unwrap(),
+            json
+        );
+        assert_eq!(json_map(&b, "x").unwrap()["dept"], "\u{e9}");
+        // Plain values pass through; broken words are refused.
+        assert_eq!(
+            decode_encoded_words("{\"a\":\"b\"}").unwrap(),
+            "{\"a\":\"b\"}"
+        );
+        assert!(decode_encoded_words("=?ISO-8859-1?Q?=E9?=").is_none());
+        assert!(decode_encoded_words("=?UTF-8?B?w6?=").is_none());
+        assert!(decode_encoded_words("=?UTF-8?Q?=FF?=").is_none());
+        assert!(decode_encoded_words("=?UTF-8?Q?=F?=").is_none());
     }
 }
