@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use s3crypt::cse::s3ec::{
     self, CommitmentPolicy, ContentMetadata, Decryptor, Encryptor, Format, Keyring, RangeKey,
-    RangePlan, ReadOptions, Release, WriteOptions, WriteRandom,
+    RangePlan, ReadOptions, Release, WrapAlgorithm, WriteOptions, WriteRandom,
 };
 use s3crypt::keys::{DataKey, WrappingKey};
 use s3crypt::kms::Context;
@@ -73,10 +73,32 @@ fn caller_context(c: &Value, md: &ContentMetadata) -> Context {
 }
 
 fn moto(c: &Value) -> Result<MotoKms, String> {
-    Ok(MotoKms::new(
-        str_of(c, "kms_key_id"),
-        &arr(c, "wrapping_key_hex")?,
-    ))
+    let id = c["kms_key_id"]
+        .as_str()
+        .unwrap_or("00000000-0000-0000-0000-000000000000");
+    Ok(MotoKms::new(id, &arr(c, "wrapping_key_hex")?))
+}
+
+/// The keyring a reader of the case holds: the mock KMS for KMS wraps, the raw AES key
+/// (`wrapping_key_hex`) for AES wraps, as the object's wrap says.
+fn keyring_for<'a>(
+    c: &'a Value,
+    md: &ContentMetadata,
+    kms: &'a MotoKms,
+    kek: &'a WrappingKey,
+    context: Context,
+) -> Keyring<'a> {
+    match md.wrap {
+        WrapAlgorithm::AesGcm | WrapAlgorithm::AesWrap | WrapAlgorithm::AesEcb => Keyring::Aes {
+            key: kek,
+            description: md.context.clone(),
+        },
+        _ => Keyring::kms(kms, c["kms_key_id"].as_str().unwrap_or(""), context),
+    }
+}
+
+fn kek_of(c: &Value) -> Result<WrappingKey, String> {
+    Ok(WrappingKey::new(arr(c, "wrapping_key_hex")?))
 }
 
 /// The metadata read from `stored_metadata` and from `stored_headers`, which must agree.
@@ -285,8 +307,8 @@ fn instruction_file(c: &Value) -> Result<(), String> {
     expect_eq("metadata on the object", on_object.is_none(), true)?;
     let md = ContentMetadata::from_instruction_file(pairs(&c["stored_metadata"]), &file)
         .map_err(|e| e.to_string())?;
-    let kms = moto(c)?;
-    let keyring = Keyring::kms(&kms, str_of(c, "kms_key_id"), caller_context(c, &md));
+    let (kms, kek) = (moto(c)?, kek_of(c)?);
+    let keyring = keyring_for(c, &md, &kms, &kek, caller_context(c, &md));
     let opts = opts_for(&md);
     let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
     expect_eq(
@@ -337,8 +359,8 @@ fn legacy(c: &Value) -> Result<(), String> {
         hex(&md.encrypted_key),
         str_of(c, "edk_hex").to_owned(),
     )?;
-    let kms = moto(c)?;
-    let keyring = Keyring::kms(&kms, str_of(c, "kms_key_id"), Context::new());
+    let (kms, kek) = (moto(c)?, kek_of(c)?);
+    let keyring = keyring_for(c, &md, &kms, &kek, Context::new());
     // Refused with the default settings, and with either opt-in alone.
     for opts in [
         ReadOptions::default(),
@@ -449,12 +471,7 @@ fn aes_gcm(c: &Value) -> Result<(), String> {
 fn negative(c: &Value) -> Result<(), String> {
     expect_eq("expect", str_of(c, "expect"), "error")?;
     let body = unhex(str_of(c, "ciphertext_hex"));
-    let kms = moto(c)?;
-    let keyring = Keyring::kms(
-        &kms,
-        str_of(c, "kms_key_id"),
-        context_of(&c["caller_encryption_context"]),
-    );
+    let (kms, kek) = (moto(c)?, kek_of(c)?);
     let read = |opts: &ReadOptions| -> Result<Vec<u8>, String> {
         let mut mds = Vec::new();
         for m in [&c["stored_metadata"], &c["stored_headers"]] {
@@ -463,6 +480,8 @@ fn negative(c: &Value) -> Result<(), String> {
         }
         let mut out = None;
         for md in &mds {
+            let ctx = context_of(&c["caller_encryption_context"]);
+            let keyring = keyring_for(c, md, &kms, &kek, ctx);
             let p = s3ec::decrypt(md, &keyring, opts, &body).map_err(|e| e.to_string())?;
             for mode in [Release::Authenticated, Release::Unauthenticated] {
                 let mut d = Decryptor::new(md, &keyring, opts, mode).map_err(|e| e.to_string())?;
