@@ -13,7 +13,7 @@ use s3crypt::kms::Context;
 use crate::cse_tink::plaintext_of;
 use crate::dare::rule_plaintext;
 use crate::moto_kms::MotoKms;
-use crate::util::{Outcome, Value, Vectors, expect_eq, hex, str_of, unhex};
+use crate::util::{Outcome, Value, Vectors, expect_eq, hex, pairs, str_of, unhex};
 
 pub fn check(v: &Vectors) -> Outcome {
     let mut out = Outcome::new(v);
@@ -36,16 +36,6 @@ fn arr<const N: usize>(c: &Value, f: &str) -> Result<[u8; N], String> {
     unhex(str_of(c, f))
         .try_into()
         .map_err(|_| format!("{f}: not {N} bytes"))
-}
-
-fn pairs(m: &Value) -> Vec<(&str, &str)> {
-    m.as_object()
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn context_of(v: &Value) -> Context {
@@ -350,7 +340,8 @@ fn instruction_file(c: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn legacy(c: &Value) -> Result<(), String> {
+/// A constructed case's plaintext, body and metadata, its EDK checked.
+fn constructed(c: &Value) -> Result<(Vec<u8>, Vec<u8>, ContentMetadata), String> {
     let pt = plaintext_of(c)?;
     let body = unhex(str_of(c, "ciphertext_hex"));
     let md = metadata_of(c)?;
@@ -359,6 +350,11 @@ fn legacy(c: &Value) -> Result<(), String> {
         hex(&md.encrypted_key),
         str_of(c, "edk_hex").to_owned(),
     )?;
+    Ok((pt, body, md))
+}
+
+fn legacy(c: &Value) -> Result<(), String> {
+    let (pt, body, md) = constructed(c)?;
     let (kms, kek) = (moto(c)?, kek_of(c)?);
     let keyring = keyring_for(c, &md, &kms, &kek, Context::new());
     // Refused with the default settings, and with either opt-in alone.
@@ -402,14 +398,7 @@ fn legacy(c: &Value) -> Result<(), String> {
 }
 
 fn aes_gcm(c: &Value) -> Result<(), String> {
-    let pt = plaintext_of(c)?;
-    let body = unhex(str_of(c, "ciphertext_hex"));
-    let md = metadata_of(c)?;
-    expect_eq(
-        "edk",
-        hex(&md.encrypted_key),
-        str_of(c, "edk_hex").to_owned(),
-    )?;
+    let (pt, body, md) = constructed(c)?;
     expect_eq(
         "wrap aad",
         hex(md.content.name().as_bytes()),

@@ -7,7 +7,7 @@ use s3crypt::keys::{DataKey, WrappingKey};
 use sha2::{Digest, Sha256};
 
 use crate::dare::rule_plaintext;
-use crate::util::{Outcome, Value, Vectors, expect_eq, hex, str_of, unhex};
+use crate::util::{Outcome, Value, Vectors, expect_eq, hex, pairs, str_of, unhex};
 
 /// The case's plaintext: written out, or regenerated from the rule and checked against its
 /// SHA-256.
@@ -241,16 +241,6 @@ pub fn check_s3proxy(v: &Vectors) -> Outcome {
         out.case(str_of(c, "name"), r);
     }
     out
-}
-
-fn pairs(m: &Value) -> Vec<(&str, &str)> {
-    m.as_object()
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn s3proxy_case(c: &Value) -> Result<(), String> {

@@ -124,3 +124,14 @@ pub fn header_pairs(case: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A JSON object of strings (stored metadata, headers, contexts) as (name, value) pairs.
+pub fn pairs(m: &Value) -> Vec<(&str, &str)> {
+    m.as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
