@@ -7,7 +7,8 @@ the CPU named. Run it right after each backend's bench run:
     cargo bench --bench dare && python3 benches/report.py aws-lc-rs
     cargo bench --no-default-features --features rayon --bench dare && python3 benches/report.py rustcrypto
 
-and the client-side formats' table: `cargo bench --bench cse && python3 benches/report.py cse aws-lc-rs`.
+and the client-side formats' table: `cargo bench --bench cse && python3 benches/report.py cse aws-lc-rs`
+(RustCrypto: `cargo bench --no-default-features --features cse --bench cse`).
 """
 import json
 import os

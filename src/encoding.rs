@@ -212,96 +212,6 @@ pub(crate) fn parse_string_map(
     Ok(map)
 }
 
-/// A JSON value (RFC 8259) as [`parse_json`] reads it: numbers keep their text, objects keep
-/// member order and never hold a name twice.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum JsonValue {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
-    Array(Vec<JsonValue>),
-    Object(Vec<(String, JsonValue)>),
-}
-
-impl JsonValue {
-    /// The member `name` of an object.
-    pub(crate) fn get(&self, name: &str) -> Option<&JsonValue> {
-        match self {
-            JsonValue::Object(m) => m.iter().find(|(k, _)| k == name).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The string, if this is one.
-    pub(crate) fn as_str(&self) -> Option<&str> {
-        match self {
-            JsonValue::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The number as an unsigned integer, if it is one that fits (no fraction, no exponent).
-    pub(crate) fn as_u64(&self) -> Option<u64> {
-        match self {
-            JsonValue::Number(n) if !n.contains(['.', 'e', 'E', '-']) => n.parse().ok(),
-            _ => None,
-        }
-    }
-}
-
-/// How deep [`parse_json`] lets arrays and objects nest.
-const JSON_MAX_DEPTH: usize = 32;
-
-/// Reads text that is exactly one JSON value: nesting at most 32 deep, a repeated member name
-/// refused, anything after the value (but whitespace) refused.
-pub(crate) fn parse_json(text: &str) -> Result<JsonValue, JsonError> {
-    let mut p = JsonReader {
-        s: text.as_bytes(),
-        i: 0,
-    };
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(JsonError);
-    }
-    Ok(v)
-}
-
-/// Writes `map` as one compact JSON object, names in sorted order; `"`, `\`, control and
-/// non-ASCII characters escaped (`\uXXXX`), so the text is ASCII and survives S3 metadata.
-pub(crate) fn write_string_map<'a>(map: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    fn esc(s: &str, out: &mut String) {
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                ' '..='~' => out.push(c),
-                _ => {
-                    let mut units = [0u16; 2];
-                    for u in c.encode_utf16(&mut units) {
-                        out.push_str(&format!("\\u{:04x}", u));
-                    }
-                }
-            }
-        }
-        out.push('"');
-    }
-    let mut out = String::from("{");
-    for (i, (k, v)) in map.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        esc(k, &mut out);
-        out.push(':');
-        esc(v, &mut out);
-    }
-    out.push('}');
-    out
-}
-
 struct JsonReader<'a> {
     s: &'a [u8],
     i: usize,
@@ -327,108 +237,6 @@ impl JsonReader<'_> {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
         }
-    }
-    fn value(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
-        if depth > JSON_MAX_DEPTH {
-            return Err(JsonError);
-        }
-        match self.peek().ok_or(JsonError)? {
-            b'"' => Ok(JsonValue::String(self.string()?)),
-            b'{' => {
-                self.i += 1;
-                let mut members: Vec<(String, JsonValue)> = Vec::new();
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.i += 1;
-                    return Ok(JsonValue::Object(members));
-                }
-                loop {
-                    self.ws();
-                    let k = self.string()?;
-                    self.ws();
-                    self.expect(b':')?;
-                    self.ws();
-                    let v = self.value(depth + 1)?;
-                    if members.iter().any(|(n, _)| *n == k) {
-                        return Err(JsonError);
-                    }
-                    members.push((k, v));
-                    self.ws();
-                    match self.next() {
-                        Some(b',') => continue,
-                        Some(b'}') => return Ok(JsonValue::Object(members)),
-                        _ => return Err(JsonError),
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Ok(JsonValue::Array(items));
-                }
-                loop {
-                    self.ws();
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.next() {
-                        Some(b',') => continue,
-                        Some(b']') => return Ok(JsonValue::Array(items)),
-                        _ => return Err(JsonError),
-                    }
-                }
-            }
-            b't' => self.word(b"true", JsonValue::Bool(true)),
-            b'f' => self.word(b"false", JsonValue::Bool(false)),
-            b'n' => self.word(b"null", JsonValue::Null),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => Err(JsonError),
-        }
-    }
-    fn word(&mut self, w: &[u8], v: JsonValue) -> Result<JsonValue, JsonError> {
-        if self.s[self.i..].starts_with(w) {
-            self.i += w.len();
-            Ok(v)
-        } else {
-            Err(JsonError)
-        }
-    }
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        self.i - start
-    }
-    fn number(&mut self) -> Result<JsonValue, JsonError> {
-        let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        let int_start = self.i;
-        let n = self.digits();
-        if n == 0 || (n > 1 && self.s[int_start] == b'0') {
-            return Err(JsonError);
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(JsonError);
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.i += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(JsonError);
-            }
-        }
-        let text = core::str::from_utf8(&self.s[start..self.i]).map_err(|_| JsonError)?;
-        Ok(JsonValue::Number(text.to_owned()))
     }
     fn hex4(&mut self) -> Result<u32, JsonError> {
         let mut v = 0u32;
@@ -489,6 +297,254 @@ impl JsonReader<'_> {
     }
 }
 
+/// The general JSON reader and the map writer, for the client-side formats (Tink keysets,
+/// S3EC metadata).
+#[cfg(feature = "cse")]
+mod general {
+    use super::{JsonError, JsonReader};
+
+    /// A JSON value (RFC 8259) as [`parse_json`] reads it: numbers keep their text, objects keep
+    /// member order and never hold a name twice.
+    #[derive(Debug, Clone, PartialEq)]
+    pub(crate) enum JsonValue {
+        Null,
+        Bool(bool),
+        Number(String),
+        String(String),
+        Array(Vec<JsonValue>),
+        Object(Vec<(String, JsonValue)>),
+    }
+
+    impl JsonValue {
+        /// The member `name` of an object.
+        pub(crate) fn get(&self, name: &str) -> Option<&JsonValue> {
+            match self {
+                JsonValue::Object(m) => m.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+
+        /// The string, if this is one.
+        pub(crate) fn as_str(&self) -> Option<&str> {
+            match self {
+                JsonValue::String(s) => Some(s),
+                _ => None,
+            }
+        }
+
+        /// The number as an unsigned integer, if it is one that fits (no fraction, no exponent).
+        pub(crate) fn as_u64(&self) -> Option<u64> {
+            match self {
+                JsonValue::Number(n) if !n.contains(['.', 'e', 'E', '-']) => n.parse().ok(),
+                _ => None,
+            }
+        }
+    }
+
+    /// How deep [`parse_json`] lets arrays and objects nest.
+    const JSON_MAX_DEPTH: usize = 32;
+
+    /// Reads text that is exactly one JSON value: nesting at most 32 deep, a repeated member name
+    /// refused, anything after the value (but whitespace) refused.
+    pub(crate) fn parse_json(text: &str) -> Result<JsonValue, JsonError> {
+        let mut p = JsonReader {
+            s: text.as_bytes(),
+            i: 0,
+        };
+        p.ws();
+        let v = p.value(0)?;
+        p.ws();
+        if p.i != p.s.len() {
+            return Err(JsonError);
+        }
+        Ok(v)
+    }
+
+    /// Writes `map` as one compact JSON object, names in sorted order; `"`, `\`, control and
+    /// non-ASCII characters escaped (`\uXXXX`), so the text is ASCII and survives S3 metadata.
+    pub(crate) fn write_string_map<'a>(
+        map: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> String {
+        fn esc(s: &str, out: &mut String) {
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    ' '..='~' => out.push(c),
+                    _ => {
+                        let mut units = [0u16; 2];
+                        for u in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{:04x}", u));
+                        }
+                    }
+                }
+            }
+            out.push('"');
+        }
+        let mut out = String::from("{");
+        for (i, (k, v)) in map.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            esc(k, &mut out);
+            out.push(':');
+            esc(v, &mut out);
+        }
+        out.push('}');
+        out
+    }
+
+    impl JsonReader<'_> {
+        fn value(&mut self, depth: usize) -> Result<JsonValue, JsonError> {
+            if depth > JSON_MAX_DEPTH {
+                return Err(JsonError);
+            }
+            match self.peek().ok_or(JsonError)? {
+                b'"' => Ok(JsonValue::String(self.string()?)),
+                b'{' => {
+                    self.i += 1;
+                    let mut members: Vec<(String, JsonValue)> = Vec::new();
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                        return Ok(JsonValue::Object(members));
+                    }
+                    loop {
+                        self.ws();
+                        let k = self.string()?;
+                        self.ws();
+                        self.expect(b':')?;
+                        self.ws();
+                        let v = self.value(depth + 1)?;
+                        if members.iter().any(|(n, _)| *n == k) {
+                            return Err(JsonError);
+                        }
+                        members.push((k, v));
+                        self.ws();
+                        match self.next() {
+                            Some(b',') => continue,
+                            Some(b'}') => return Ok(JsonValue::Object(members)),
+                            _ => return Err(JsonError),
+                        }
+                    }
+                }
+                b'[' => {
+                    self.i += 1;
+                    let mut items = Vec::new();
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                        return Ok(JsonValue::Array(items));
+                    }
+                    loop {
+                        self.ws();
+                        items.push(self.value(depth + 1)?);
+                        self.ws();
+                        match self.next() {
+                            Some(b',') => continue,
+                            Some(b']') => return Ok(JsonValue::Array(items)),
+                            _ => return Err(JsonError),
+                        }
+                    }
+                }
+                b't' => self.word(b"true", JsonValue::Bool(true)),
+                b'f' => self.word(b"false", JsonValue::Bool(false)),
+                b'n' => self.word(b"null", JsonValue::Null),
+                b'-' | b'0'..=b'9' => self.number(),
+                _ => Err(JsonError),
+            }
+        }
+        fn word(&mut self, w: &[u8], v: JsonValue) -> Result<JsonValue, JsonError> {
+            if self.s[self.i..].starts_with(w) {
+                self.i += w.len();
+                Ok(v)
+            } else {
+                Err(JsonError)
+            }
+        }
+        fn digits(&mut self) -> usize {
+            let start = self.i;
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+            self.i - start
+        }
+        fn number(&mut self) -> Result<JsonValue, JsonError> {
+            let start = self.i;
+            if self.peek() == Some(b'-') {
+                self.i += 1;
+            }
+            let int_start = self.i;
+            let n = self.digits();
+            if n == 0 || (n > 1 && self.s[int_start] == b'0') {
+                return Err(JsonError);
+            }
+            if self.peek() == Some(b'.') {
+                self.i += 1;
+                if self.digits() == 0 {
+                    return Err(JsonError);
+                }
+            }
+            if matches!(self.peek(), Some(b'e' | b'E')) {
+                self.i += 1;
+                if matches!(self.peek(), Some(b'+' | b'-')) {
+                    self.i += 1;
+                }
+                if self.digits() == 0 {
+                    return Err(JsonError);
+                }
+            }
+            let text = core::str::from_utf8(&self.s[start..self.i]).map_err(|_| JsonError)?;
+            Ok(JsonValue::Number(text.to_owned()))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::{Duplicates, parse_string_map};
+        use super::*;
+
+        #[test]
+        fn json_values() {
+            let v = parse_json(r#" {"a": [1, -2.5e3, true, null, {"b": "c"}], "k": 4294967295} "#)
+                .unwrap();
+            assert_eq!(v.get("k").and_then(JsonValue::as_u64), Some(4294967295));
+            assert_eq!(
+                v.get("a"),
+                Some(&JsonValue::Array(vec![
+                    JsonValue::Number("1".into()),
+                    JsonValue::Number("-2.5e3".into()),
+                    JsonValue::Bool(true),
+                    JsonValue::Null,
+                    JsonValue::Object(vec![("b".into(), JsonValue::String("c".into()))]),
+                ]))
+            );
+            let deep = "[".repeat(40) + &"]".repeat(40);
+            for bad in [
+                "",
+                "01",
+                "1.",
+                "-",
+                "1e",
+                r#"{"a":1,"a":2}"#,
+                "[1,]",
+                "tru",
+                "[1] 2",
+                deep.as_str(),
+            ] {
+                assert!(parse_json(bad).is_err(), "{bad}");
+            }
+            let text = write_string_map([("a\"\\", "\u{e9}\u{1F600}\n")]);
+            assert_eq!(text, r#"{"a\"\\":"\u00e9\ud83d\ude00\u000a"}"#);
+            let back = parse_string_map(&text, Duplicates::Refuse).unwrap();
+            assert_eq!(back["a\"\\"], "\u{e9}\u{1F600}\n");
+        }
+    }
+}
+#[cfg(feature = "cse")]
+pub(crate) use general::{JsonValue, parse_json, write_string_map};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,42 +603,6 @@ mod tests {
             &decode_base64_padded(b"QU\r\nJD\n", true).unwrap()[..],
             b"ABC"
         );
-    }
-
-    #[test]
-    fn json_values() {
-        let v =
-            parse_json(r#" {"a": [1, -2.5e3, true, null, {"b": "c"}], "k": 4294967295} "#).unwrap();
-        assert_eq!(v.get("k").and_then(JsonValue::as_u64), Some(4294967295));
-        assert_eq!(
-            v.get("a"),
-            Some(&JsonValue::Array(vec![
-                JsonValue::Number("1".into()),
-                JsonValue::Number("-2.5e3".into()),
-                JsonValue::Bool(true),
-                JsonValue::Null,
-                JsonValue::Object(vec![("b".into(), JsonValue::String("c".into()))]),
-            ]))
-        );
-        let deep = "[".repeat(40) + &"]".repeat(40);
-        for bad in [
-            "",
-            "01",
-            "1.",
-            "-",
-            "1e",
-            r#"{"a":1,"a":2}"#,
-            "[1,]",
-            "tru",
-            "[1] 2",
-            deep.as_str(),
-        ] {
-            assert!(parse_json(bad).is_err(), "{bad}");
-        }
-        let text = write_string_map([("a\"\\", "\u{e9}\u{1F600}\n")]);
-        assert_eq!(text, r#"{"a\"\\":"\u00e9\ud83d\ude00\u000a"}"#);
-        let back = parse_string_map(&text, Duplicates::Refuse).unwrap();
-        assert_eq!(back["a\"\\"], "\u{e9}\u{1F600}\n");
     }
 
     #[test]

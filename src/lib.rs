@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod backend;
+#[cfg(feature = "cse")]
 pub mod cse;
 pub mod dare;
 mod encoding;

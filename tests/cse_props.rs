@@ -1,5 +1,6 @@
 //! Property tests of the client-side formats: round trips through every reader, and any
 //! flipped bit, cut or extension refused (never other bytes).
+#![cfg(feature = "cse")]
 
 use proptest::prelude::*;
 use s3crypt::cse::s3ec::{

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use proptest::prelude::*;
+#[cfg(feature = "cse")]
 use s3crypt::cse::tink::{self, StreamingKey, Template};
 use s3crypt::dare::CipherSuite;
 use s3crypt::keys::ObjectKey;
@@ -85,6 +86,7 @@ fn reference(key: &ObjectKey, pt: &[u8]) -> Vec<u8> {
 mod futures {
     use super::*;
     use futures_io::{AsyncRead, AsyncWrite};
+    #[cfg(feature = "cse")]
     use s3crypt::cse::tink::io::futures as tink_io;
     use s3crypt::dare::io::futures::{DecryptReader, EncryptWriter};
 
@@ -137,6 +139,7 @@ mod futures {
         w.into_inner().data
     }
 
+    #[cfg(feature = "cse")]
     pub(super) fn tink_encrypt(
         key: &StreamingKey,
         pt: &[u8],
@@ -148,6 +151,7 @@ mod futures {
         w.into_inner().data
     }
 
+    #[cfg(feature = "cse")]
     pub(super) fn tink_decrypt(
         key: &StreamingKey,
         ct: &[u8],
@@ -193,6 +197,7 @@ mod futures {
 #[cfg(feature = "tokio")]
 mod tokio_io {
     use super::*;
+    #[cfg(feature = "cse")]
     use s3crypt::cse::tink::io::tokio as tink_io;
     use s3crypt::dare::io::tokio::{DecryptReader, EncryptWriter};
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -252,6 +257,7 @@ mod tokio_io {
         w.into_inner().data
     }
 
+    #[cfg(feature = "cse")]
     pub(super) fn tink_encrypt(
         key: &StreamingKey,
         pt: &[u8],
@@ -263,6 +269,7 @@ mod tokio_io {
         w.into_inner().data
     }
 
+    #[cfg(feature = "cse")]
     pub(super) fn tink_decrypt(
         key: &StreamingKey,
         ct: &[u8],
@@ -314,9 +321,12 @@ mod tokio_io {
 type Enc = fn(&ObjectKey, &[u8], usize, usize) -> Vec<u8>;
 type Dec = fn(&ObjectKey, &[u8], usize, usize) -> (Vec<u8>, io::Result<()>);
 
+#[cfg(feature = "cse")]
 type TinkEnc = fn(&StreamingKey, &[u8], usize, usize) -> Vec<u8>;
+#[cfg(feature = "cse")]
 type TinkDec = fn(&StreamingKey, &[u8], usize, usize) -> (Vec<u8>, io::Result<()>);
 
+#[cfg(feature = "cse")]
 #[allow(clippy::vec_init_then_push)] // the pushes are feature-gated
 fn tink_adapters() -> Vec<(&'static str, TinkEnc, TinkDec)> {
     let mut v: Vec<(&'static str, TinkEnc, TinkDec)> = Vec::new();
@@ -373,6 +383,7 @@ proptest! {
         }
     }
 
+    #[cfg(feature = "cse")]
     #[test]
     fn tink_round_trip_and_tamper(
         len in prop_oneof![0usize..3, 4038usize..4044, 0usize..30_000],

@@ -124,6 +124,7 @@ fn nothing_prints_key_material() {
 }
 
 /// The client-side formats' keys, streams, keyrings and errors print no key bytes.
+#[cfg(feature = "cse")]
 #[test]
 fn cse_prints_no_key_material() {
     use s3crypt::cse::{s3ec, s3proxy, tink};

@@ -1,10 +1,9 @@
 //! The aws-lc-rs backend (feature `aws-lc`): AES-GCM, AES-256-GCM-SIV and ChaCha20-Poly1305
 //! of AWS-LC.
 
-use aws_lc_rs::aead::{
-    AES_128_GCM, AES_256_GCM, AES_256_GCM_SIV, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce,
-    UnboundKey,
-};
+#[cfg(feature = "cse")]
+use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM_SIV};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 
 use super::{AeadError, Algorithm, NONCE_LEN, TAG_LEN};
 
@@ -16,6 +15,7 @@ impl Aead {
         let a = match alg {
             Algorithm::Aes256Gcm => &AES_256_GCM,
             Algorithm::ChaCha20Poly1305 => &CHACHA20_POLY1305,
+            #[cfg(feature = "cse")]
             Algorithm::Aes256GcmSiv => &AES_256_GCM_SIV,
         };
         // A 32-byte key is valid for both algorithms, so this cannot fail.
@@ -24,6 +24,7 @@ impl Aead {
     }
 
     /// AES-128-GCM under a 16-byte key.
+    #[cfg(feature = "cse")]
     pub(crate) fn aes128_gcm(key: &[u8; 16]) -> Self {
         let unbound =
             UnboundKey::new(&AES_128_GCM, key).unwrap_or_else(|_| unreachable!("16-byte key"));

@@ -34,6 +34,7 @@ pub(crate) enum Algorithm {
     Aes256Gcm,
     ChaCha20Poly1305,
     /// AES-256-GCM-SIV (RFC 8452), for the Constellation s3proxy format.
+    #[cfg(feature = "cse")]
     Aes256GcmSiv,
 }
 

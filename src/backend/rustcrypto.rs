@@ -1,9 +1,12 @@
 //! The pure-Rust backend: RustCrypto `aes-gcm` 0.11, `aes-gcm-siv` 0.12 and
 //! `chacha20poly1305` 0.11.
 
+#[cfg(feature = "cse")]
+use aes_gcm::Aes128Gcm;
+use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
+#[cfg(feature = "cse")]
 use aes_gcm_siv::Aes256GcmSiv;
 use chacha20poly1305::ChaCha20Poly1305;
 
@@ -11,7 +14,9 @@ use super::{AeadError, Algorithm, NONCE_LEN, TAG_LEN};
 
 enum Inner {
     Aes(Box<Aes256Gcm>),
+    #[cfg(feature = "cse")]
     Aes128(Box<Aes128Gcm>),
+    #[cfg(feature = "cse")]
     Siv(Box<Aes256GcmSiv>),
     ChaCha(Box<ChaCha20Poly1305>),
 }
@@ -21,7 +26,9 @@ macro_rules! each {
     ($inner:expr, $c:ident => $body:expr) => {
         match $inner {
             Inner::Aes($c) => $body,
+            #[cfg(feature = "cse")]
             Inner::Aes128($c) => $body,
+            #[cfg(feature = "cse")]
             Inner::Siv($c) => $body,
             Inner::ChaCha($c) => $body,
         }
@@ -38,11 +45,13 @@ impl Aead {
             Algorithm::ChaCha20Poly1305 => {
                 Inner::ChaCha(Box::new(ChaCha20Poly1305::new(key.into())))
             }
+            #[cfg(feature = "cse")]
             Algorithm::Aes256GcmSiv => Inner::Siv(Box::new(Aes256GcmSiv::new(key.into()))),
         })
     }
 
     /// AES-128-GCM under a 16-byte key.
+    #[cfg(feature = "cse")]
     pub(crate) fn aes128_gcm(key: &[u8; 16]) -> Self {
         Self(Inner::Aes128(Box::new(Aes128Gcm::new(key.into()))))
     }

@@ -126,6 +126,7 @@ pub fn header_pairs(case: &Value) -> Vec<(String, String)> {
 }
 
 /// A JSON object of strings (stored metadata, headers, contexts) as (name, value) pairs.
+#[cfg_attr(not(feature = "cse"), allow(dead_code))]
 pub fn pairs(m: &Value) -> Vec<(&str, &str)> {
     m.as_object()
         .map(|o| {
