@@ -56,6 +56,23 @@ pub fn hkdf_sha512(
         })
 }
 
+/// HKDF-SHA-1 (extract then expand), filling `okm` (at most 5100 bytes): Tink streaming keys
+/// may name SHA-1.
+#[cfg(feature = "cse")]
+pub(crate) fn hkdf_sha1(
+    ikm: &[u8],
+    salt: &[u8],
+    info: &[u8],
+    okm: &mut [u8],
+) -> Result<(), OutputTooLong> {
+    hkdf::Hkdf::<sha1::Sha1>::new(Some(salt), ikm)
+        .expand(info, okm)
+        .map_err(|_| OutputTooLong {
+            requested: okm.len(),
+            max: 255 * 20,
+        })
+}
+
 /// HMAC-SHA-256 of the concatenation of `parts` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.

@@ -127,7 +127,7 @@ impl GcmStream {
         lens[..8].copy_from_slice(&(self.aad_len * 8).to_be_bytes());
         lens[8..].copy_from_slice(&(self.len * 8).to_be_bytes());
         self.ghash.update_padded(&lens);
-        let s = self.ghash.clone().finalize();
+        let s = self.ghash.finalize();
         let mut tag = [0u8; 16];
         for (t, (a, b)) in tag.iter_mut().zip(s.iter().zip(self.ek_j0.iter())) {
             *t = a ^ b;

@@ -504,16 +504,33 @@ fn check_read(md: &ContentMetadata, opts: &ReadOptions) -> Result<(), S3ecError>
 }
 
 fn content_key_from(md: &ContentMetadata, dek: &DataKey) -> Result<ContentKey, S3ecError> {
+    let (ck, commit) = derive_content_key(md, dek)?;
+    if let Some(commit) = commit {
+        let stored = md
+            .commitment
+            .ok_or(S3ecError::Metadata("V3 without a commitment"))?;
+        if !bool::from(commit.ct_eq(&stored)) {
+            return Err(S3ecError::Commitment);
+        }
+    }
+    Ok(ck)
+}
+
+/// The content key of `md` under `dek` and, for V3, the commitment that key implies (to
+/// compare with the stored one before the key is used, or to store).
+fn derive_content_key(
+    md: &ContentMetadata,
+    dek: &DataKey,
+) -> Result<(ContentKey, Option<[u8; 28]>), S3ecError> {
     let mut iv = [0u8; 16];
+    let mut commit = None;
     let key = match md.content {
         ContentAlgorithm::AesGcmCommitting => {
-            let (Some(id), Some(stored)) = (md.message_id, md.commitment) else {
-                return Err(S3ecError::Metadata("V3 without message id and commitment"));
+            let Some(id) = md.message_id else {
+                return Err(S3ecError::Metadata("V3 without a message id"));
             };
-            let (key, commit) = derive_v3(dek, &id);
-            if !bool::from(commit.ct_eq(&stored)) {
-                return Err(S3ecError::Commitment);
-            }
+            let (key, c) = derive_v3(dek, &id);
+            commit = Some(c);
             iv[..12].copy_from_slice(&V3_IV);
             key
         }
@@ -532,11 +549,12 @@ fn content_key_from(md: &ContentMetadata, dek: &DataKey) -> Result<ContentKey, S
             Zeroizing::new(*dek.expose_secret())
         }
     };
-    Ok(ContentKey {
+    let ck = ContentKey {
         alg: md.content,
         key,
         iv,
-    })
+    };
+    Ok((ck, commit))
 }
 
 fn check_len(md: &ContentMetadata, actual: usize) -> Result<(), S3ecError> {
@@ -708,37 +726,24 @@ fn new_object(
             (g.plaintext, WrapAlgorithm::KmsContext, g.ciphertext, map)
         }
     };
-    let mut civ = [0u8; 16];
-    let (format, iv, message_id, commitment, key) = match content {
-        ContentAlgorithm::AesGcmCommitting => {
-            let (key, commit) = derive_v3(&dek, &random.message_id);
-            civ[..12].copy_from_slice(&V3_IV);
-            (Format::V3, None, Some(random.message_id), Some(commit), key)
-        }
-        _ => {
-            civ[..12].copy_from_slice(&random.iv);
-            let key = Zeroizing::new(*dek.expose_secret());
-            (Format::V2, Some(ContentIv::Gcm(random.iv)), None, None, key)
-        }
+    let (format, iv, message_id) = match content {
+        ContentAlgorithm::AesGcmCommitting => (Format::V3, None, Some(random.message_id)),
+        _ => (Format::V2, Some(ContentIv::Gcm(random.iv)), None),
     };
-    Ok((
-        ContentKey {
-            alg: content,
-            key,
-            iv: civ,
-        },
-        ContentMetadata {
-            format,
-            content,
-            wrap,
-            encrypted_key: edk,
-            iv,
-            message_id,
-            commitment,
-            context,
-            plaintext_len: None,
-        },
-    ))
+    let mut md = ContentMetadata {
+        format,
+        content,
+        wrap,
+        encrypted_key: edk,
+        iv,
+        message_id,
+        commitment: None,
+        context,
+        plaintext_len: None,
+    };
+    let (ck, commitment) = derive_content_key(&md, &dek)?;
+    md.commitment = commitment;
+    Ok((ck, md))
 }
 
 /// Encrypts a whole object with fresh randomness: V3 unless `opts` asks for V2.
@@ -875,8 +880,8 @@ pub struct Decryptor {
     key: Option<ContentKey>,
     md: ContentMetadata,
     stream: Option<gcm::GcmStream>,
-    /// Authenticated mode: the ciphertext so far. Streaming mode: the last 16 bytes held
-    /// back (they may be the tag).
+    /// Authenticated mode: the ciphertext so far. Streaming mode: the last (at most 16)
+    /// bytes held back (they may be the tag).
     held: Vec<u8>,
     released: u64,
 }
@@ -921,18 +926,23 @@ impl Decryptor {
         if self.key.is_none() {
             return Err(S3ecError::Finished);
         }
-        self.held.extend_from_slice(body);
         if self.mode == Release::Authenticated {
+            self.held.extend_from_slice(body);
             return Ok(Vec::new());
         }
-        let ready = self.held.len().saturating_sub(TAG_LEN);
+        // Decrypt straight from `body`, holding back only the last 16 bytes seen (they may
+        // be the tag): the held bytes first, then the new ones.
+        let ready = (self.held.len() + body.len()).saturating_sub(TAG_LEN);
+        let from_held = ready.min(self.held.len());
         let mut out = vec![0u8; ready];
         let s = self.stream.as_mut().ok_or(S3ecError::Finished)?;
-        if !s.decrypt(&self.held[..ready], &mut out) {
+        let (a, b) = out.split_at_mut(from_held);
+        if !(s.decrypt(&self.held[..from_held], a) && s.decrypt(&body[..ready - from_held], b)) {
             self.key = None;
             return Err(S3ecError::TooLarge);
         }
-        self.held.drain(..ready);
+        self.held.drain(..from_held);
+        self.held.extend_from_slice(&body[ready - from_held..]);
         self.released += ready as u64;
         Ok(out)
     }

@@ -21,11 +21,10 @@
 //! ```
 
 use std::io::{self, Read, Write};
-use std::task::Poll;
 
 use super::{Decryptor, Encryptor, StreamingKey, TinkError};
 use crate::dare::io::poll::DecryptState;
-use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, sealed};
+use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, read_once, sealed};
 
 fn io_err(e: TinkError) -> io::Error {
     let kind = match e {
@@ -135,16 +134,7 @@ impl<R: Read> DecryptReader<R> {
 impl<R: Read> Read for DecryptReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let inner = &mut self.inner;
-        blocking(|cx| {
-            self.state.poll_read(cx, buf, |_, b| {
-                loop {
-                    match inner.read(b) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        r => return Poll::Ready(r),
-                    }
-                }
-            })
-        })
+        blocking(|cx| self.state.poll_read(cx, buf, |_, b| read_once(inner, b)))
     }
 }
 

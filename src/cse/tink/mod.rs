@@ -351,6 +351,12 @@ impl StreamingKey {
         &self.params
     }
 
+    /// The plaintext length of a ciphertext of `ciphertext_len` bytes (an error if no
+    /// ciphertext of this key has that length).
+    pub fn plaintext_len(&self, ciphertext_len: u64) -> Result<u64, TinkError> {
+        Ok(self.layout()?.split(ciphertext_len)?.1)
+    }
+
     /// The ciphertext length of a `plaintext_len`-byte plaintext.
     pub fn ciphertext_len(&self, plaintext_len: u64) -> Result<u64, TinkError> {
         self.layout()?.ciphertext_len(plaintext_len)

@@ -101,7 +101,7 @@ impl Layout {
             .ok_or(TinkError::TooLong)
     }
     /// (segments, plaintext length) of a ciphertext of `len` bytes.
-    fn split(&self, len: u64) -> Result<(u64, u64), TinkError> {
+    pub(crate) fn split(&self, len: u64) -> Result<(u64, u64), TinkError> {
         let body = len
             .checked_sub(self.header)
             .ok_or(TinkError::Truncated("shorter than the header"))?;
@@ -170,22 +170,15 @@ impl MacKey {
     }
 }
 
+/// HKDF with the key's hash (the crate's `kdf`); outputs here are at most 64 bytes, far
+/// below 255 hash lengths.
 fn hkdf(hash: HashType, ikm: &[u8], salt: &[u8], info: &[u8], okm: &mut [u8]) {
-    // Outputs here are at most 64 bytes, far below 255 hash lengths.
-    fn e<T>(_: T) {
-        unreachable!("short HKDF output")
-    }
-    match hash {
-        HashType::Sha1 => hkdf::Hkdf::<Sha1>::new(Some(salt), ikm)
-            .expand(info, okm)
-            .unwrap_or_else(e),
-        HashType::Sha256 => hkdf::Hkdf::<Sha256>::new(Some(salt), ikm)
-            .expand(info, okm)
-            .unwrap_or_else(e),
-        HashType::Sha512 => hkdf::Hkdf::<Sha512>::new(Some(salt), ikm)
-            .expand(info, okm)
-            .unwrap_or_else(e),
-    }
+    let f = match hash {
+        HashType::Sha1 => crate::kdf::hkdf_sha1,
+        HashType::Sha256 => crate::kdf::hkdf_sha256,
+        HashType::Sha512 => crate::kdf::hkdf_sha512,
+    };
+    f(ikm, salt, info, okm).unwrap_or_else(|_| unreachable!("short HKDF output"));
 }
 
 enum Kind {
@@ -266,6 +259,38 @@ impl Segments {
                 mac.tag(&n, ct, tag_out);
             }
         }
+        Ok(())
+    }
+
+    /// Appends segment `*index` of `pt` to `out` and moves `index` on.
+    fn seal_next(
+        &self,
+        index: &mut u64,
+        pt: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TinkError> {
+        check_index(*index)?;
+        self.seal(*index, last, pt, grow(out, pt.len() + self.tag))?;
+        *index += 1;
+        Ok(())
+    }
+
+    /// Appends the plaintext of segment `*index` (`ct` = ciphertext ‖ tag) to `out` and
+    /// moves `index` on.
+    fn open_next(
+        &self,
+        index: &mut u64,
+        ct: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TinkError> {
+        check_index(*index)?;
+        let n = ct.len().checked_sub(self.tag).ok_or(TinkError::Truncated(
+            "the last segment is shorter than a tag",
+        ))?;
+        self.open(*index, last, ct, grow(out, n))?;
+        *index += 1;
         Ok(())
     }
 
@@ -425,10 +450,9 @@ pub fn decrypt_buffer(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, TinkError> {
-    let ra = RandomAccess::new(key, aad, ciphertext, ciphertext.len() as u64)?;
-    let n = usize::try_from(ra.plaintext_len()).map_err(|_| TinkError::TooLong)?;
-    let mut out = vec![0u8; n];
-    ra.decrypt_all(ciphertext, &mut out)?;
+    let n = key.plaintext_len(ciphertext.len() as u64)?;
+    let mut out = vec![0u8; usize::try_from(n).map_err(|_| TinkError::TooLong)?];
+    decrypt_into(key, aad, ciphertext, &mut out)?;
     Ok(out)
 }
 
@@ -505,13 +529,12 @@ impl Encryptor {
         &self.header
     }
 
-    fn emit(&mut self, pt: &[u8], last: bool, out: &mut Vec<u8>) -> Result<(), TinkError> {
-        check_index(self.index)?;
-        let tag = self.seg.tag;
-        self.seg
-            .seal(self.index, last, pt, grow(out, pt.len() + tag))?;
-        self.index += 1;
-        Ok(())
+    /// Writes the header before the first segment.
+    fn start(&mut self, out: &mut Vec<u8>) {
+        if !self.header_out {
+            out.extend_from_slice(&self.header);
+            self.header_out = true;
+        }
     }
 
     /// Encrypts `input`, appending every segment it completes to `out`.
@@ -519,16 +542,13 @@ impl Encryptor {
         if self.failed {
             return Err(TinkError::Finished);
         }
-        if !self.header_out {
-            out.extend_from_slice(&self.header);
-            self.header_out = true;
-        }
+        self.start(out);
         let r = (|| {
             while !input.is_empty() {
                 let cap = self.layout.pt_cap(self.index) as usize;
                 if self.pending.is_empty() && input.len() > cap {
                     let (seg, rest) = input.split_at(cap);
-                    self.emit(seg, false, out)?;
+                    self.seg.seal_next(&mut self.index, seg, false, out)?;
                     input = rest;
                     continue;
                 }
@@ -536,12 +556,9 @@ impl Encryptor {
                 self.pending.extend_from_slice(&input[..take]);
                 input = &input[take..];
                 if self.pending.len() == cap && !input.is_empty() {
-                    let pending = core::mem::take(&mut *self.pending);
-                    let r = self.emit(&pending, false, out);
-                    *self.pending = pending;
+                    self.seg
+                        .seal_next(&mut self.index, &self.pending, false, out)?;
                     self.pending.zeroize();
-                    self.pending.clear();
-                    r?;
                 }
             }
             Ok(())
@@ -557,12 +574,9 @@ impl Encryptor {
         if self.failed {
             return Err(TinkError::Finished);
         }
-        if !self.header_out {
-            out.extend_from_slice(&self.header);
-        }
-        let pending = core::mem::take(&mut *self.pending);
-        let pending = Zeroizing::new(pending);
-        self.emit(&pending, true, out)
+        self.start(out);
+        self.seg
+            .seal_next(&mut self.index, &self.pending, true, out)
     }
 }
 
@@ -607,19 +621,6 @@ impl Decryptor {
         })
     }
 
-    fn open(&mut self, ct: &[u8], last: bool, out: &mut Vec<u8>) -> Result<(), TinkError> {
-        let DecState::Body(seg) = &self.state else {
-            return Err(TinkError::Finished);
-        };
-        check_index(self.index)?;
-        let n = ct.len().checked_sub(seg.tag).ok_or(TinkError::Truncated(
-            "the last segment is shorter than a tag",
-        ))?;
-        seg.open(self.index, last, ct, grow(out, n))?;
-        self.index += 1;
-        Ok(())
-    }
-
     fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), TinkError> {
         if let DecState::Header(h) = &mut self.state {
             let need = self.layout.header as usize;
@@ -632,11 +633,14 @@ impl Decryptor {
             let seg = parse_header(&self.key, &self.aad, h)?;
             self.state = DecState::Body(Box::new(seg));
         }
+        let DecState::Body(seg) = &self.state else {
+            return Ok(());
+        };
         while !input.is_empty() {
             let cap = self.layout.ct_cap(self.index) as usize;
             if self.pending.is_empty() && input.len() > cap {
-                let (seg, rest) = input.split_at(cap);
-                self.open(seg, false, out)?;
+                let (ct, rest) = input.split_at(cap);
+                seg.open_next(&mut self.index, ct, false, out)?;
                 input = rest;
                 continue;
             }
@@ -644,14 +648,25 @@ impl Decryptor {
             self.pending.extend_from_slice(&input[..take]);
             input = &input[take..];
             if self.pending.len() == cap && !input.is_empty() {
-                let pending = core::mem::take(&mut self.pending);
-                let r = self.open(&pending, false, out);
-                self.pending = pending;
+                seg.open_next(&mut self.index, &self.pending, false, out)?;
                 self.pending.clear();
-                r?;
             }
         }
         Ok(())
+    }
+
+    /// Runs `f`, removing (wiped) whatever it appended to `out` if it fails.
+    fn undoing(
+        out: &mut Vec<u8>,
+        f: impl FnOnce(&mut Vec<u8>) -> Result<(), TinkError>,
+    ) -> Result<(), TinkError> {
+        let start = out.len();
+        let r = f(out);
+        if r.is_err() {
+            out[start..].zeroize();
+            out.truncate(start);
+        }
+        r
     }
 
     /// Feeds at most up to the end of the header or of the current segment (one byte past
@@ -680,13 +695,8 @@ impl Decryptor {
         if self.failed {
             return Err(TinkError::Finished);
         }
-        let start = out.len();
-        let r = self.feed(input, out);
-        if r.is_err() {
-            self.failed = true;
-            out[start..].zeroize();
-            out.truncate(start);
-        }
+        let r = Self::undoing(out, |out| self.feed(input, out));
+        self.failed = r.is_err();
         r
     }
 
@@ -696,17 +706,12 @@ impl Decryptor {
         if self.failed {
             return Err(TinkError::Finished);
         }
-        if let DecState::Header(_) = self.state {
+        let DecState::Body(seg) = &self.state else {
             return Err(TinkError::Truncated("the stream ends inside the header"));
-        }
-        let start = out.len();
-        let pending = core::mem::take(&mut self.pending);
-        let r = self.open(&pending, true, out);
-        if r.is_err() {
-            out[start..].zeroize();
-            out.truncate(start);
-        }
-        r
+        };
+        Self::undoing(out, |out| {
+            seg.open_next(&mut self.index, &self.pending, true, out)
+        })
     }
 }
 

@@ -91,6 +91,16 @@ pub(crate) fn blocking<T>(
     }
 }
 
+/// One blocking read, retried when interrupted (as `read_exact` does).
+pub(crate) fn read_once(r: &mut impl Read, b: &mut [u8]) -> Poll<io::Result<usize>> {
+    loop {
+        match r.read(b) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return Poll::Ready(r),
+        }
+    }
+}
+
 /// One blocking write, retried when interrupted (as `write_all` does).
 pub(crate) fn write_once(w: &mut impl Write, b: &[u8]) -> Poll<io::Result<usize>> {
     loop {
@@ -217,16 +227,7 @@ impl<R: Read> DecryptReader<R> {
 impl<R: Read> Read for DecryptReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let inner = &mut self.inner;
-        let n = blocking(|cx| {
-            self.state.poll_read(cx, buf, |_, b| {
-                loop {
-                    match inner.read(b) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        r => return Poll::Ready(r),
-                    }
-                }
-            })
-        })?;
+        let n = blocking(|cx| self.state.poll_read(cx, buf, |_, b| read_once(inner, b)))?;
         self.position += n as u64;
         Ok(n)
     }
