@@ -135,6 +135,25 @@ fn same_metadata(written: &[(String, String)], stored: &Value) -> Result<(), Str
     Ok(())
 }
 
+/// Unwraps the data key (it must be the case's `dek_hex`) and decrypts the body through
+/// every reader.
+fn read_all_ways(
+    c: &Value,
+    md: &ContentMetadata,
+    keyring: &Keyring<'_>,
+    opts: &ReadOptions,
+    body: &[u8],
+    pt: &[u8],
+) -> Result<(), String> {
+    let dek = s3ec::unwrap_data_key(md, keyring, opts).map_err(|e| e.to_string())?;
+    expect_eq(
+        "dek",
+        hex(dek.expose_secret()),
+        str_of(c, "dek_hex").to_owned(),
+    )?;
+    decrypt_all_ways(md, keyring, opts, body, pt)
+}
+
 fn decrypt_all_ways(
     md: &ContentMetadata,
     keyring: &Keyring<'_>,
@@ -181,13 +200,7 @@ fn client_written(c: &Value) -> Result<(), String> {
         .collect();
     expect_eq("stored context", &md.context, &want_ctx)?;
     let opts = opts_for(&md);
-    let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
-    expect_eq(
-        "dek",
-        hex(dek.expose_secret()),
-        str_of(c, "dek_hex").to_owned(),
-    )?;
-    decrypt_all_ways(&md, &keyring, &opts, &body, &pt)?;
+    read_all_ways(c, &md, &keyring, &opts, &body, &pt)?;
     let write = match md.format {
         Format::V3 => {
             expect_eq(
@@ -300,13 +313,7 @@ fn instruction_file(c: &Value) -> Result<(), String> {
     let (kms, kek) = (moto(c)?, kek_of(c)?);
     let keyring = keyring_for(c, &md, &kms, &kek, caller_context(c, &md));
     let opts = opts_for(&md);
-    let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
-    expect_eq(
-        "dek",
-        hex(dek.expose_secret()),
-        str_of(c, "dek_hex").to_owned(),
-    )?;
-    decrypt_all_ways(&md, &keyring, &opts, &body, &pt)?;
+    read_all_ways(c, &md, &keyring, &opts, &body, &pt)?;
     // Written back: the same split and the same file (as a map).
     let (object, text) = md.to_instruction_file().map_err(|e| e.to_string())?;
     same_metadata(&object, &c["stored_metadata"])?;
@@ -385,16 +392,10 @@ fn legacy(c: &Value) -> Result<(), String> {
                 .as_bool()
                 .unwrap_or(false),
         );
-    let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
-    expect_eq(
-        "dek",
-        hex(dek.expose_secret()),
-        str_of(c, "dek_hex").to_owned(),
-    )?;
     if let Some(s3ec::ContentIv::Cbc(iv)) = md.iv {
         expect_eq("iv", hex(&iv), str_of(c, "content_iv_hex").to_owned())?;
     }
-    decrypt_all_ways(&md, &keyring, &opts, &body, &pt)
+    read_all_ways(c, &md, &keyring, &opts, &body, &pt)
 }
 
 fn aes_gcm(c: &Value) -> Result<(), String> {
@@ -410,13 +411,7 @@ fn aes_gcm(c: &Value) -> Result<(), String> {
         description: md.context.clone(),
     };
     let opts = opts_for(&md);
-    let dek = s3ec::unwrap_data_key(&md, &keyring, &opts).map_err(|e| e.to_string())?;
-    expect_eq(
-        "dek",
-        hex(dek.expose_secret()),
-        str_of(c, "dek_hex").to_owned(),
-    )?;
-    decrypt_all_ways(&md, &keyring, &opts, &body, &pt)?;
+    read_all_ways(c, &md, &keyring, &opts, &body, &pt)?;
     // Written again from the recorded values: same EDK, body and metadata.
     let random = WriteRandom {
         data_key: DataKey::new(arr(c, "dek_hex")?),
