@@ -45,6 +45,11 @@ pub mod __private {
     /// The active backend's name (`rustcrypto` or `aws-lc-rs`).
     pub const BACKEND: &str = crate::backend::NAME;
 
+    /// 12 bytes from the OS, as the crate draws a stream nonce (the per-object baseline).
+    pub fn os_nonce() -> [u8; 12] {
+        crate::rng::bytes().unwrap_or([0; 12])
+    }
+
     /// A keyed AEAD of the active backend: `chacha == false` for AES-256-GCM.
     pub struct RawAead(Aead);
 
