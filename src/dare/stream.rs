@@ -367,23 +367,23 @@ impl Decryptor {
 
     /// Feeds ciphertext; appends the plaintext of every package it completes and
     /// authenticates to `out`.
-    pub fn update(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        if self.failed {
-            return Err(DareError::Poisoned);
-        }
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
+        // Grown a megabyte at a time (a zero-fill, then the packages opened into it), as
+        // `Encryptor::update` does; `update_into` wipes what it wrote if it fails.
         let start = out.len();
-        let r = (|| {
-            while !input.is_empty() {
-                input = &input[self.step_vec(input, out)?..];
+        for chunk in input.chunks(16 * MAX_PACKAGE) {
+            let at = out.len();
+            out.resize(at + self.update_len(chunk.len()), 0);
+            match self.update_into(chunk, &mut out[at..]) {
+                Ok(n) => out.truncate(at + n),
+                Err(e) => {
+                    out[start..at].zeroize();
+                    out.truncate(start);
+                    return Err(e);
+                }
             }
-            Ok(())
-        })();
-        if r.is_err() {
-            self.failed = true;
-            out[start..].zeroize();
-            out.truncate(start);
         }
-        r
+        Ok(())
     }
 
     /// Takes input up to the end of at most one package, appending its plaintext to `out`;
