@@ -368,22 +368,14 @@ impl Decryptor {
     /// Feeds ciphertext; appends the plaintext of every package it completes and
     /// authenticates to `out`.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        // Grown a megabyte at a time (a zero-fill, then the packages opened into it), as
-        // `Encryptor::update` does; `update_into` wipes what it wrote if it fails.
-        let start = out.len();
-        for chunk in input.chunks(16 * MAX_PACKAGE) {
-            let at = out.len();
-            out.resize(at + self.update_len(chunk.len()), 0);
-            match self.update_into(chunk, &mut out[at..]) {
-                Ok(n) => out.truncate(at + n),
-                Err(e) => {
-                    out[start..at].zeroize();
-                    out.truncate(start);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
+        append_chunked(
+            self,
+            input,
+            16 * MAX_PACKAGE,
+            out,
+            Self::update_len,
+            Self::update_into,
+        )
     }
 
     /// Takes input up to the end of at most one package, appending its plaintext to `out`;
@@ -670,6 +662,38 @@ impl<'n> WholeStream<'n> {
     }
 }
 
+/// An `update_into`: feeds input, writes to the slice, returns the bytes written.
+type IntoSlice<S> = fn(&mut S, &[u8], &mut [u8]) -> Result<usize, DareError>;
+
+/// The `update` of both directions: `input` in pieces of `piece` bytes (a megabyte of
+/// packages), each given the room `len` says it needs, zero-filled (safe Rust cannot hand
+/// uninitialised capacity to the AEAD) and written by `into`, so the zero-fill stays in cache
+/// just before the AEAD overwrites it. On error `out` is as before the call: what earlier
+/// pieces appended is wiped and removed (`into` wipes its own).
+fn append_chunked<S>(
+    s: &mut S,
+    input: &[u8],
+    piece: usize,
+    out: &mut Vec<u8>,
+    len: fn(&S, usize) -> usize,
+    into: IntoSlice<S>,
+) -> Result<(), DareError> {
+    let start = out.len();
+    for chunk in input.chunks(piece) {
+        let at = out.len();
+        out.resize(at + len(s, chunk.len()), 0);
+        match into(s, chunk, &mut out[at..]) {
+            Ok(n) => out.truncate(at + n),
+            Err(e) => {
+                out[start..at].zeroize();
+                out.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// 12 random bytes from the OS: a stream nonce.
 pub(crate) fn random_nonce() -> Result<[u8; 12], DareError> {
     crate::rng::bytes().ok_or(DareError::RandomUnavailable)
@@ -833,20 +857,14 @@ impl Encryptor {
     /// bytes fed are held back until more input or [`finish`](Self::finish) tells whether
     /// they end the stream.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DareError> {
-        // Grown a megabyte at a time, so the zero-fill before sealing stays in cache.
-        let start = out.len();
-        for chunk in input.chunks(16 * MAX_PAYLOAD) {
-            let at = out.len();
-            out.resize(at + self.update_len(chunk.len()), 0);
-            match self.update_into(chunk, &mut out[at..]) {
-                Ok(n) => out.truncate(at + n),
-                Err(e) => {
-                    out.truncate(start);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
+        append_chunked(
+            self,
+            input,
+            16 * MAX_PAYLOAD,
+            out,
+            Self::update_len,
+            Self::update_into,
+        )
     }
 
     /// Writes the final package (nothing for an empty stream) to the start of `out`, which
