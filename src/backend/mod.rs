@@ -1,7 +1,7 @@
 //! The one seam every AEAD call goes through: seal/open with a detached 16-byte tag, a
 //! 12-byte nonce and AAD, for AES-256-GCM, AES-128-GCM (Tink streaming keys of 16 bytes),
 //! AES-256-GCM-SIV (s3proxy) and ChaCha20-Poly1305. Default (feature `aws-lc`): aws-lc-rs;
-//! without it: RustCrypto (`aes-gcm`, `aes-gcm-siv`, `chacha20poly1305`). Nothing outside this module
+//! without it: RustCrypto (`aes-gcm`, `aes-gcm-siv`, `chacha20` + `poly1305`). Nothing outside this module
 //! names a backend crate.
 //!
 //! Contract: `open*` leaves the output zeroed when authentication fails.
