@@ -99,12 +99,23 @@ fn stored_parts(rec: &ObjectRecord) -> Vec<StoredPart> {
 
 // ----- bodies ---------------------------------------------------------------------------
 
+/// Where a body comes from, for the error when it cannot be read to its end.
+#[derive(Clone, Copy)]
+enum BodySource {
+    /// The request body (PUT, UploadPart): `IncompleteBody`.
+    Request,
+    /// A stored copy source decrypted on the fly (CopyObject, UploadPartCopy): the source
+    /// is short or does not authenticate, `InternalError`.
+    CopySource,
+}
+
 /// Streams `body` through `enc` into a temp file; returns (path, plaintext MD5, plaintext
 /// size, stored size).
 async fn write_body(
     store: &Store,
     mut body: Option<StreamingBlob>,
     mut enc: BodyEncryptor,
+    from: BodySource,
 ) -> S3Result<(PathBuf, [u8; 16], u64, u64)> {
     let path = store.temp_path();
     let mut file = tokio::fs::File::create(&path).await.map_err(io_err)?;
@@ -114,7 +125,14 @@ async fn write_body(
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| {
                 let _ = std::fs::remove_file(&path);
-                s3_error!(IncompleteBody, "the body could not be read: {e}")
+                match from {
+                    BodySource::Request => {
+                        s3_error!(IncompleteBody, "the body could not be read: {e}")
+                    }
+                    BodySource::CopySource => {
+                        s3_error!(InternalError, "the copy source could not be read: {e}")
+                    }
+                }
             })?;
             md5.update(&chunk);
             enc.update(&chunk, &mut buf)
@@ -204,31 +222,6 @@ fn read_body(path: PathBuf, offset: u64, len: u64, dec: BodyDecryptor) -> Stream
     }))
 }
 
-/// Reads a whole stored range through `dec` into memory (copies).
-async fn read_all(
-    path: &std::path::Path,
-    offset: u64,
-    len: u64,
-    mut dec: BodyDecryptor,
-) -> S3Result<Vec<u8>> {
-    let mut f = tokio::fs::File::open(path).await.map_err(io_err)?;
-    f.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(io_err)?;
-    let mut out = Vec::new();
-    let mut left = len;
-    let mut buf = vec![0u8; CHUNK];
-    while left > 0 {
-        let n = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-        f.read_exact(&mut buf[..n]).await.map_err(io_err)?;
-        dec.update(&buf[..n], &mut out)
-            .map_err(|e| kit_err(e.into()))?;
-        left -= n as u64;
-    }
-    dec.finish().map_err(|e| kit_err(e.into()))?;
-    Ok(out)
-}
-
 impl Gateway {
     pub fn new(store: Store, kms: Option<StaticKeys>, plaintext: bool) -> Self {
         Self {
@@ -306,7 +299,8 @@ impl Gateway {
             .kit()
             .put_object(&sse, &cfg, bucket, key)
             .map_err(kit_err)?;
-        let (tmp, md5, size, stored) = write_body(&self.store, body, plan.body).await?;
+        let (tmp, md5, size, stored) =
+            write_body(&self.store, body, plan.body, BodySource::Request).await?;
         if let Some(want) = content_md5 {
             use base64::Engine as _;
             if base64::engine::general_purpose::STANDARD
@@ -724,20 +718,16 @@ impl S3 for Gateway {
                 (rec, None, w.response_headers)
             }
             CopyPlan::Rewrite { source, dest } => {
-                let plain = read_all(
-                    &self.store.data_path(&sb, &src),
+                // Streamed: the source is decrypted a chunk at a time into the new object.
+                let body = read_body(
+                    self.store.data_path(&sb, &src),
                     source.stored_offset,
                     source.stored_length,
                     source.body,
-                )
-                .await?;
+                );
                 let dest = *dest;
-                let once =
-                    futures::stream::once(
-                        async move { Ok::<_, std::io::Error>(Bytes::from(plain)) },
-                    );
                 let (tmp, md5, size, stored) =
-                    write_body(&self.store, Some(StreamingBlob::wrap(once)), dest.body).await?;
+                    write_body(&self.store, Some(body), dest.body, BodySource::CopySource).await?;
                 let w = dest.object.complete(&md5).map_err(kit_err)?;
                 let rec = ObjectRecord {
                     key: i.key.clone(),
@@ -974,7 +964,8 @@ impl S3 for Gateway {
             .kit()
             .upload_part(&sse, &up.internal, &i.bucket, &i.key, n)
             .map_err(kit_err)?;
-        let (tmp, md5, size, stored) = write_body(&self.store, i.body, plan.body).await?;
+        let (tmp, md5, size, stored) =
+            write_body(&self.store, i.body, plan.body, BodySource::Request).await?;
         let (e, h) = plan.part.complete(&md5);
         let part = PartFile {
             number: n,
@@ -1035,17 +1026,14 @@ impl S3 for Gateway {
             .kit()
             .upload_part_copy(&sse, &source, range, &up.internal, &i.bucket, &i.key, n)
             .map_err(kit_err)?;
-        let plain = read_all(
-            &self.store.data_path(&sb, &src),
+        let body = read_body(
+            self.store.data_path(&sb, &src),
             get.stored_offset,
             get.stored_length,
             get.body,
-        )
-        .await?;
-        let once =
-            futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(plain)) });
+        );
         let (tmp, md5, size, stored) =
-            write_body(&self.store, Some(StreamingBlob::wrap(once)), part.body).await?;
+            write_body(&self.store, Some(body), part.body, BodySource::CopySource).await?;
         let (e, h) = part.part.complete(&md5);
         let pf = PartFile {
             number: n,
