@@ -519,10 +519,20 @@ fn decryptor_error_leaves_the_call_unwritten() {
     assert_eq!(d.update(&ct, &mut out), Err(DareError::Authentication));
     assert_eq!(out, b"kept");
     assert_eq!(d.update(&ct[..1], &mut out), Err(DareError::Poisoned));
+    assert_eq!(d.update(&[], &mut out), Err(DareError::Poisoned));
     let mut d = Decryptor::new(&key, DecryptOptions::new());
     let mut slice = vec![0u8; d.update_len(ct.len())];
     assert!(d.update_into(&ct, &mut slice).is_err());
     assert!(slice.iter().all(|&b| b == 0));
+    // Damage past the first megabyte `update` opens in one piece: the plaintext the call
+    // appended before it is removed too.
+    let pt = plaintext(1_500_000);
+    let mut ct = encrypt(&key, CipherSuite::Aes256Gcm, [2; 12], 0, &pt, 1 << 20);
+    ct[20 * dare::MAX_PACKAGE + 40] ^= 1;
+    let mut d = Decryptor::new(&key, DecryptOptions::new());
+    let mut out = b"kept".to_vec();
+    assert_eq!(d.update(&ct, &mut out), Err(DareError::Authentication));
+    assert_eq!(out, b"kept");
 }
 
 #[test]

@@ -679,7 +679,10 @@ fn append_chunked<S>(
     into: IntoSlice<S>,
 ) -> Result<(), DareError> {
     let start = out.len();
-    for chunk in input.chunks(piece) {
+    // At least one call, so a poisoned stream fails even on empty input.
+    let mut pieces = input.chunks(piece);
+    let first = pieces.next().unwrap_or_default();
+    for chunk in core::iter::once(first).chain(pieces) {
         let at = out.len();
         out.resize(at + len(s, chunk.len()), 0);
         match into(s, chunk, &mut out[at..]) {
