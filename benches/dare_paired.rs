@@ -127,7 +127,7 @@ fn main() {
         let raw = RawAead::new(chacha, key.expose_secret());
         let nonce = [7u8; 12];
         let mut rows: Vec<(&str, Vec<String>)> = Vec::new();
-        let mut put = |row: &'static str, _size: &str, s: Option<Sample>| {
+        let mut put = |row: &'static str, s: Option<Sample>| {
             let cell = match s {
                 None => String::new(),
                 Some(s) => format!(
@@ -163,7 +163,7 @@ fn main() {
                             black_box($body);
                         })
                     });
-                    put($title, label, s);
+                    put($title, s);
                 };
             }
             macro_rules! enc_row {
@@ -252,17 +252,9 @@ fn main() {
                         });
                 };
                 if size != 64 << 20 {
-                    put(
-                        "raw seal on all cores (one share per core, rayon)",
-                        label,
-                        None,
-                    );
-                    put("`encrypt_buffer_parallel`", label, None);
-                    put(
-                        "`encrypt_buffer_parallel` / raw seal on all cores",
-                        label,
-                        None,
-                    );
+                    put("raw seal on all cores (one share per core, rayon)", None);
+                    put("`encrypt_buffer_parallel`", None);
+                    put("`encrypt_buffer_parallel` / raw seal on all cores", None);
                 } else {
                     enc_row!(
                         "raw-seal-cores",
@@ -355,17 +347,9 @@ fn main() {
                         .for_each(|((c, o), t)| assert!(raw.open(&nonce, b"", c, o, t)));
                 };
                 if size != 64 << 20 {
-                    put(
-                        "raw open on all cores (one share per core, rayon)",
-                        label,
-                        None,
-                    );
-                    put("`decrypt_buffer_parallel`", label, None);
-                    put(
-                        "`decrypt_buffer_parallel` / raw open on all cores",
-                        label,
-                        None,
-                    );
+                    put("raw open on all cores (one share per core, rayon)", None);
+                    put("`decrypt_buffer_parallel`", None);
+                    put("`decrypt_buffer_parallel` / raw open on all cores", None);
                 } else {
                     dec_row!(
                         "raw-open-cores",
