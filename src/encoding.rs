@@ -16,6 +16,19 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// `name` without its leading `prefix`, compared ASCII-case-insensitively; `None` when it
+/// does not start with it. Byte-wise, so a multi-byte character across the prefix's end is
+/// a mismatch, never a panic (metadata names come from storage).
+pub(crate) fn strip_prefix_ignore_ascii_case<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = name.as_bytes().get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        return None;
+    }
+    // The head equals an ASCII-case variant of `prefix`, a whole `str`: the cut is on a
+    // character boundary, so `get` succeeds.
+    name.get(prefix.len()..)
+}
+
 /// Decodes hex (either case); `None` for odd length or a non-hex character.
 pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();

@@ -128,11 +128,9 @@ pub fn wrapped_dek<'a>(
     let mut found = None;
     for (name, value) in metadata {
         let name = name.trim();
-        let bare = if name.len() > 11 && name[..11].eq_ignore_ascii_case("x-amz-meta-") {
-            &name[11..]
-        } else {
-            name
-        };
+        let bare = crate::encoding::strip_prefix_ignore_ascii_case(name, "x-amz-meta-")
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(name);
         if bare.eq_ignore_ascii_case(METADATA_KEY) {
             if found.is_some() {
                 return Err(S3proxyError::DuplicateDek);

@@ -177,11 +177,7 @@ impl EncryptionMetadata {
         // Names are matched in any ASCII case: a storage layer that changes the case of
         // metadata names must not turn an encrypted object into a plaintext one, and a
         // case-variant duplicate is a duplicate.
-        let strip_prefix = |k: &'a str| -> Option<&'a str> {
-            let head = k.get(..prefix.len())?;
-            head.eq_ignore_ascii_case(prefix)
-                .then(|| &k[prefix.len()..])
-        };
+        let strip_prefix = |k: &'a str| crate::encoding::strip_prefix_ignore_ascii_case(k, prefix);
         for (k, v) in entries {
             if k.eq_ignore_ascii_case(multipart_key) {
                 if multipart {

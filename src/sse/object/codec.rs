@@ -108,6 +108,5 @@ impl MetadataCodec for UserMetadataCodec {
 }
 
 fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
-    name.len() >= prefix.len()
-        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    crate::encoding::strip_prefix_ignore_ascii_case(name, prefix).is_some()
 }
