@@ -260,9 +260,22 @@ impl JsonReader<'_> {
         }
         Ok(v)
     }
+    /// Reads a string. Its buffer is allocated once, as long as the raw text up to the closing
+    /// quote (escapes only shrink), so no reallocation leaves a partial copy behind: a Tink
+    /// keyset's strings hold key material, which [`JsonValue`]'s drop wipes.
     fn string(&mut self) -> Result<String, JsonError> {
         self.expect(b'"')?;
-        let mut out = String::new();
+        let mut raw_len = 0;
+        let mut escaped = false;
+        for &c in &self.s[self.i..] {
+            if c == b'"' && !escaped {
+                break;
+            }
+            escaped = c == b'\\' && !escaped;
+            raw_len += 1;
+        }
+        // Wiped if the string turns out malformed half way.
+        let mut out = Zeroizing::new(String::with_capacity(raw_len));
         loop {
             let start = self.i;
             while let Some(c) = self.peek() {
@@ -274,7 +287,7 @@ impl JsonReader<'_> {
             // The input is a &str and we stopped on ASCII bytes, so this slice is UTF-8.
             out.push_str(core::str::from_utf8(&self.s[start..self.i]).map_err(|_| JsonError)?);
             match self.next() {
-                Some(b'"') => return Ok(out),
+                Some(b'"') => return Ok(core::mem::take(&mut *out)),
                 Some(b'\\') => {
                     let c = match self.next().ok_or(JsonError)? {
                         b'"' => '"',
@@ -326,6 +339,19 @@ mod general {
         String(String),
         Array(Vec<JsonValue>),
         Object(Vec<(String, JsonValue)>),
+    }
+
+    /// Strings and numbers are wiped when the tree is dropped: a Tink keyset's `keyData.value`
+    /// is the base64 of a serialized key.
+    impl Drop for JsonValue {
+        fn drop(&mut self) {
+            use zeroize::Zeroize as _;
+            match self {
+                JsonValue::Number(s) | JsonValue::String(s) => s.zeroize(),
+                JsonValue::Object(members) => members.iter_mut().for_each(|(k, _)| k.zeroize()),
+                JsonValue::Null | JsonValue::Bool(_) | JsonValue::Array(_) => {}
+            }
+        }
     }
 
     impl JsonValue {

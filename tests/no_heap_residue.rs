@@ -216,6 +216,28 @@ fn freed_heap_holds_no_key_bytes() {
         drop(g2);
     });
 
+    // A Tink keyset in JSON: the base64 text of `keyData.value` (the serialized key) and the
+    // key inside it. Before the fix the parsed JSON tree freed that text unwiped.
+    #[cfg(feature = "cse")]
+    {
+        use base64::Engine as _;
+        let tink_raw: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(13) ^ 0x6C);
+        let mut proto = Zeroizing::new(vec![0x12, 7, 8, 0x80, 0x20, 0x10, 0x20, 0x18, 3, 0x1a, 32]);
+        proto.extend_from_slice(&tink_raw);
+        let value = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&proto[..]));
+        let json = Zeroizing::new(format!(
+            r#"{{"primaryKeyId": 7, "key": [{{"keyData": {{"typeUrl": "type.googleapis.com/google.crypto.tink.AesGcmHkdfStreamingKey", "value": "{}", "keyMaterialType": "SYMMETRIC"}}, "status": "ENABLED", "keyId": 7, "outputPrefixType": "RAW"}}]}}"#,
+            value.as_str()
+        ));
+        // A refused keyset (a key after the good one is malformed) must free as cleanly.
+        let bad = Zeroizing::new(json.replace(r#""RAW"}]"#, r#""RAW"}, 5]"#));
+        scan_while("tink keyset json", &[&tink_raw, value.as_bytes()], || {
+            let ks = s3crypt::cse::tink::Keyset::from_json(&json).unwrap();
+            drop(ks);
+            assert!(s3crypt::cse::tink::Keyset::from_json(&bad).is_err());
+        });
+    }
+
     // DARE streams: the stream key.
     scan_while("dare streams", &[&oek_raw], || {
         for suite in [CipherSuite::Aes256Gcm, CipherSuite::ChaCha20Poly1305] {
