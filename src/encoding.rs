@@ -586,7 +586,7 @@ mod general {
             // Many members: distinct names read, one repeat refused (and not in n² time).
             let many: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\":{i}")).collect();
             let obj = format!("{{{}}}", many.join(","));
-            assert!(matches!(parse_json(&obj), Ok(JsonValue::Object(m)) if m.len() == 100_000));
+            assert!(matches!(parse_json(&obj), Ok(JsonValue::Object(ref m)) if m.len() == 100_000));
             let obj = format!("{{{},\"k7\":0}}", many.join(","));
             assert!(parse_json(&obj).is_err());
             let text = write_string_map([("a\"\\", "\u{e9}\u{1F600}\n")]);
