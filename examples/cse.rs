@@ -102,8 +102,8 @@ fn run(key_file: Option<PathBuf>) -> Res<()> {
     let header_len = tink::RandomAccess::header_len(&tkey);
     let ra = tink::RandomAccess::new(&tkey, ad, &stored[..header_len], stored.len() as u64)?;
     let plan = ra.plan(2_000_000, 100)?;
-    let s = plan.ciphertext_offset as usize;
-    let fetched = &stored[s..s + plan.ciphertext_len as usize];
+    let s = plan.ciphertext_offset() as usize;
+    let fetched = &stored[s..s + plan.ciphertext_len() as usize];
     let mut range = vec![0u8; 100];
     ra.decrypt_range(&plan, fetched, &mut range)?;
     assert_eq!(range, plaintext[2_000_000..2_000_100]);

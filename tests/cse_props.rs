@@ -100,8 +100,8 @@ proptest! {
         let (a, b) = (range.0.index(pt.len() + 1), range.1.index(pt.len() + 1));
         let (lo, hi) = (a.min(b), a.max(b));
         let plan = ra.plan(lo as u64, (hi - lo) as u64).unwrap();
-        let s = plan.ciphertext_offset as usize;
-        let fetched = &ct[s.min(ct.len())..(s + plan.ciphertext_len as usize).min(ct.len())];
+        let s = plan.ciphertext_offset() as usize;
+        let fetched = &ct[s.min(ct.len())..(s + plan.ciphertext_len() as usize).min(ct.len())];
         let mut got = vec![0; hi - lo];
         ra.decrypt_range(&plan, fetched, &mut got).unwrap();
         prop_assert_eq!(&got[..], &pt[lo..hi]);
@@ -177,7 +177,7 @@ proptest! {
             let (lo, hi) = (a.min(b), a.max(b));
             let plan = RangePlan::new(lo as u64, Some(hi as u64), obj.body.len() as u64).unwrap();
             let key = RangeKey::new(&md, &keyring, &read.legacy_unauthenticated(true)).unwrap();
-            let fetched = &obj.body[plan.fetch_first as usize..=plan.fetch_last as usize];
+            let fetched = &obj.body[plan.fetch_first() as usize..=plan.fetch_last() as usize];
             prop_assert_eq!(&key.decrypt_unauthenticated(&plan, fetched).unwrap()[..], &pt[lo..=hi]);
             prop_assert!(RangeKey::new(&md, &keyring, &read).is_err());
         }
@@ -319,7 +319,7 @@ fn tink_empty_plaintext_is_authenticated() {
         // An empty range reads nothing and needs nothing.
         let ra = RandomAccess::new(&key, b"ad", &ct, ct.len() as u64).unwrap();
         let plan = ra.plan(0, 0).unwrap();
-        assert_eq!((plan.ciphertext_len, plan.http_range()), (0, None));
+        assert_eq!((plan.ciphertext_len(), plan.http_range()), (0, None));
         ra.decrypt_range(&plan, &[], &mut []).unwrap();
     }
 }
@@ -385,6 +385,40 @@ proptest! {
     }
 }
 
+/// A plan made for one object and used on another (smaller) one is refused, never a panic
+/// or other bytes: the plan types cannot be built or edited by hand (fields private), and
+/// what they carry is checked against the object they are used on.
+#[test]
+fn range_plans_used_on_another_object_are_refused() {
+    let key = StreamingKey::generate(tink::Template::Aes256GcmHkdf4Kb).unwrap();
+    let big = tink::encrypt_buffer(&key, b"", &vec![1u8; 100_000]).unwrap();
+    let small = tink::encrypt_buffer(&key, b"", &[2u8; 1000]).unwrap();
+    let ra_big = RandomAccess::new(&key, b"", &big, big.len() as u64).unwrap();
+    let ra_small = RandomAccess::new(&key, b"", &small, small.len() as u64).unwrap();
+    for (off, len) in [(90_000u64, 5000u64), (0, 100_000), (99_999, 1), (4000, 200)] {
+        let plan = ra_big.plan(off, len).unwrap();
+        let s = plan.ciphertext_offset() as usize;
+        let fetched = &big[s..s + plan.ciphertext_len() as usize];
+        let mut out = vec![0xEE; plan.plaintext_len() as usize];
+        assert!(ra_small.decrypt_range(&plan, fetched, &mut out).is_err());
+        assert!(out.iter().all(|&b| b == 0), "out wiped on error");
+    }
+
+    let kek = WrappingKey::new([4; 32]);
+    let keyring = Keyring::aes(&kek);
+    let obj = s3ec::encrypt(&keyring, &WriteOptions::v3(), &[3u8; 100]).unwrap();
+    let opts = ReadOptions::default().legacy_unauthenticated(true);
+    let rk = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
+    for plan in [
+        RangePlan::new(u64::MAX - 40, None, u64::MAX).unwrap(),
+        RangePlan::new(0, Some(u64::MAX - 1), u64::MAX).unwrap(),
+        RangePlan::suffix(u64::MAX, u64::MAX).unwrap(),
+    ] {
+        assert!(plan.http_range().starts_with("bytes="));
+        assert!(rk.decrypt_unauthenticated(&plan, &obj.body).is_err());
+    }
+}
+
 #[test]
 fn s3ec_suffix_ranges() {
     let kek = WrappingKey::new([4; 32]);
@@ -395,7 +429,7 @@ fn s3ec_suffix_ranges() {
     let key = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
     for n in [1u64, 15, 16, 17, 999, 1000, 5000] {
         let plan = RangePlan::suffix(n, obj.body.len() as u64).unwrap();
-        let fetched = &obj.body[plan.fetch_first as usize..=plan.fetch_last as usize];
+        let fetched = &obj.body[plan.fetch_first() as usize..=plan.fetch_last() as usize];
         let got = key.decrypt_unauthenticated(&plan, fetched).unwrap();
         let want = &pt[pt.len() - (n as usize).min(pt.len())..];
         assert_eq!(got, want, "bytes=-{n}");

@@ -22,8 +22,8 @@ fuzz_target!(|data: &[u8]| {
     let len = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
     let last = (head[16] & 1 == 0).then_some(last);
     if let Ok(p) = RangePlan::new(first % (len + 1), last, len) {
-        assert!(p.fetch_first <= p.fetch_last && p.fetch_last < len - 16);
-        assert!(p.skip + p.len <= p.fetch_len());
+        assert!(p.fetch_first() <= p.fetch_last() && p.fetch_last() < len - 16);
+        assert!(p.skip() + p.len() <= p.fetch_len());
     }
     let split = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
     let Ok(meta) = core::str::from_utf8(&rest[..split]) else {

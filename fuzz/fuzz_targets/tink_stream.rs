@@ -64,12 +64,12 @@ fuzz_target!(|data: &[u8]| {
         let n = ra.plaintext_len();
         let off = u64::from(ctl) % (n + 1);
         if let Ok(plan) = ra.plan(off, (n - off).min(chunk as u64)) {
-            let s = plan.ciphertext_offset as usize;
-            let e = s + plan.ciphertext_len as usize;
+            let s = plan.ciphertext_offset() as usize;
+            let e = s + plan.ciphertext_len() as usize;
             assert!(e <= rest.len(), "a plan points past the object");
-            let mut buf = vec![0u8; plan.plaintext_len as usize];
+            let mut buf = vec![0u8; plan.plaintext_len() as usize];
             let r = ra.decrypt_range(&plan, &rest[s..e], &mut buf);
-            if plan.plaintext_len > 0 {
+            if plan.plaintext_len() > 0 {
                 assert!(r.is_err(), "random access accepted a random ciphertext");
             }
             assert!(buf.iter().all(|&b| b == 0));

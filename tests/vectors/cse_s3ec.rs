@@ -509,16 +509,16 @@ fn ranged(c: &Value) -> Result<(), String> {
     let ct_len = c["ciphertext_len"].as_u64().ok_or("ciphertext_len")?;
     let plan = RangePlan::new(a, b, ct_len).map_err(|e| e.to_string())?;
     let (lo, hi) = parse_range(str_of(c, "crypto_range_requested"))?;
-    expect_eq("requested first", plan.fetch_first, lo)?;
+    expect_eq("requested first", plan.fetch_first(), lo)?;
     expect_eq(
         "requested last",
-        Some(plan.requested_last),
+        Some(plan.requested_last()),
         hi.or(Some(u64::MAX)),
     )?;
     let clamped = c["crypto_range_clamped"].as_array().ok_or("clamped")?;
     expect_eq(
         "clamped",
-        (plan.fetch_first, plan.fetch_last),
+        (plan.fetch_first(), plan.fetch_last()),
         (
             clamped[0].as_u64().unwrap_or(0),
             clamped[1].as_u64().unwrap_or(0),
@@ -526,7 +526,7 @@ fn ranged(c: &Value) -> Result<(), String> {
     )?;
     expect_eq(
         "skip",
-        plan.skip,
+        plan.skip(),
         c["bytes_to_skip"].as_u64().unwrap_or(u64::MAX),
     )?;
     let cb = unhex(str_of(c, "ctr_initial_counter_block_hex"));
@@ -534,7 +534,7 @@ fn ranged(c: &Value) -> Result<(), String> {
     expect_eq(
         "initial counter",
         &cb[12..],
-        &(2 + (plan.fetch_first / 16) as u32).to_be_bytes()[..],
+        &(2 + (plan.fetch_first() / 16) as u32).to_be_bytes()[..],
     )?;
     let key = RangeKey::from_raw(&DataKey::new(arr(c, "ctr_key_hex")?), iv);
     let fetched = unhex(str_of(c, "fetched_ciphertext_hex"));

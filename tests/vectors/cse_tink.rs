@@ -175,8 +175,8 @@ fn tink_encrypt(c: &Value) -> Result<(), String> {
             (n / 3, n / 3),
         ] {
             let plan = ra.plan(off, len).map_err(|e| e.to_string())?;
-            let s = plan.ciphertext_offset as usize;
-            let fetched = &ct[s.min(ct.len())..(s + plan.ciphertext_len as usize).min(ct.len())];
+            let s = plan.ciphertext_offset() as usize;
+            let fetched = &ct[s.min(ct.len())..(s + plan.ciphertext_len() as usize).min(ct.len())];
             let mut got = vec![0; len as usize];
             ra.decrypt_range(&plan, fetched, &mut got)
                 .map_err(|e| format!("range {off}+{len}: {e}"))?;
@@ -214,8 +214,8 @@ fn tink_negative(c: &Value) -> Result<(), String> {
         // at any stage, including reading the header).
         if let Ok(ra) = RandomAccess::new(&key, &ad, &ct, ct.len() as u64) {
             if let Ok(plan) = ra.plan(0, ra.plaintext_len()) {
-                let s = plan.ciphertext_offset as usize;
-                let mut got = vec![0; plan.plaintext_len as usize];
+                let s = plan.ciphertext_offset() as usize;
+                let mut got = vec![0; plan.plaintext_len() as usize];
                 if ra.decrypt_range(&plan, &ct[s..], &mut got).is_ok() {
                     return Err(format!("{name}: random access accepted it"));
                 }

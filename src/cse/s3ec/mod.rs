@@ -970,20 +970,21 @@ impl Decryptor {
     }
 }
 
-/// The bytes a ranged GET fetches, computed the way the Java client does.
+/// The bytes a ranged GET fetches, computed the way the Java client does. Built only by
+/// [`RangePlan::new`] and [`RangePlan::suffix`], so its fields always agree; a plan cannot be
+/// written or edited by hand:
+///
+/// ```compile_fail
+/// let plan = s3crypt::cse::s3ec::RangePlan { fetch_first: u64::MAX, fetch_last: 0,
+///     requested_last: 0, skip: u64::MAX, len: u64::MAX };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RangePlan {
-    /// First ciphertext byte to fetch.
-    pub fetch_first: u64,
-    /// Last ciphertext byte to fetch (inclusive), clamped so the tag is never decrypted.
-    pub fetch_last: u64,
-    /// The last byte the Java client asks S3 for before clamping (one extra block each
-    /// side): `bytes=fetch_first-requested_last`.
-    pub requested_last: u64,
-    /// Plaintext bytes to drop from the start of the decrypted fetch.
-    pub skip: u64,
-    /// Plaintext bytes the range holds.
-    pub len: u64,
+    fetch_first: u64,
+    fetch_last: u64,
+    requested_last: u64,
+    skip: u64,
+    len: u64,
 }
 
 impl RangePlan {
@@ -1026,9 +1027,46 @@ impl RangePlan {
         Self::new(pt_len.saturating_sub(n), None, ciphertext_len)
     }
 
+    /// First ciphertext byte to fetch.
+    pub fn fetch_first(&self) -> u64 {
+        self.fetch_first
+    }
+
+    /// Last ciphertext byte to fetch (inclusive), clamped so the tag is never decrypted.
+    pub fn fetch_last(&self) -> u64 {
+        self.fetch_last
+    }
+
+    /// The last byte the Java client asks S3 for before clamping (one extra block each
+    /// side): `bytes=fetch_first-requested_last`.
+    pub fn requested_last(&self) -> u64 {
+        self.requested_last
+    }
+
+    /// Plaintext bytes to drop from the start of the decrypted fetch.
+    pub fn skip(&self) -> u64 {
+        self.skip
+    }
+
+    /// Plaintext bytes the range holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the range holds no bytes (never, for a plan that was built: kept for the
+    /// `len`/`is_empty` pair).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Bytes to fetch.
     pub fn fetch_len(&self) -> u64 {
         self.fetch_last - self.fetch_first + 1
+    }
+
+    /// The HTTP `Range` header value for the fetch: `bytes=fetch_first-fetch_last`.
+    pub fn http_range(&self) -> String {
+        format!("bytes={}-{}", self.fetch_first, self.fetch_last)
     }
 }
 
@@ -1096,8 +1134,11 @@ impl RangeKey {
         cb[12..].copy_from_slice(&counter.to_be_bytes());
         let mut out = vec![0u8; fetched.len()];
         self.aes.xor(&cb, false, fetched, &mut out);
-        let skip = plan.skip as usize;
-        let end = skip + plan.len as usize;
+        let skip = usize::try_from(plan.skip).unwrap_or(usize::MAX);
+        let end = usize::try_from(plan.len)
+            .ok()
+            .and_then(|len| skip.checked_add(len))
+            .unwrap_or(usize::MAX);
         if end > out.len() {
             return Err(S3ecError::Range("the fetch does not cover the range"));
         }

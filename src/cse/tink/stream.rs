@@ -727,8 +727,8 @@ impl Decryptor {
 /// // GET the header (40 bytes) and know the object's size (HEAD):
 /// let ra = RandomAccess::new(&key, b"ad", &stored[..40], stored.len() as u64)?;
 /// let plan = ra.plan(9_000, 100)?;
-/// let s = plan.ciphertext_offset as usize;
-/// let fetched = &stored[s..s + plan.ciphertext_len as usize]; // GET Range: plan.http_range()
+/// let s = plan.ciphertext_offset() as usize;
+/// let fetched = &stored[s..s + plan.ciphertext_len() as usize]; // GET Range: plan.http_range()
 /// let mut out = vec![0; 100];
 /// ra.decrypt_range(&plan, fetched, &mut out)?;
 /// assert_eq!(out, pt[9_000..9_100]);
@@ -751,21 +751,48 @@ impl core::fmt::Debug for RandomAccess {
     }
 }
 
-/// The ciphertext bytes to fetch for a plaintext range, from [`RandomAccess::plan`].
+/// The ciphertext bytes to fetch for a plaintext range. Built only by
+/// [`RandomAccess::plan`], so its fields always agree with each other and with the object; a
+/// plan cannot be edited by hand:
+///
+/// ```compile_fail
+/// # use s3crypt::cse::tink::{self, RandomAccess, StreamingKey, Template};
+/// # let key = StreamingKey::generate(Template::Aes256GcmHkdf4Kb).unwrap();
+/// # let stored = tink::encrypt_buffer(&key, b"", b"abc").unwrap();
+/// # let ra = RandomAccess::new(&key, b"", &stored, stored.len() as u64).unwrap();
+/// let mut plan = ra.plan(0, 1).unwrap();
+/// plan.ciphertext_offset = u64::MAX; // http_range() would overflow
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RangePlan {
-    /// First ciphertext byte to fetch (from the start of the object).
-    pub ciphertext_offset: u64,
-    /// Ciphertext bytes to fetch (0 for an empty range).
-    pub ciphertext_len: u64,
-    /// First plaintext byte of the range.
-    pub plaintext_offset: u64,
-    /// Plaintext bytes the range holds.
-    pub plaintext_len: u64,
+    ciphertext_offset: u64,
+    ciphertext_len: u64,
+    plaintext_offset: u64,
+    plaintext_len: u64,
     first_segment: u64,
 }
 
 impl RangePlan {
+    /// First ciphertext byte to fetch (from the start of the object).
+    pub fn ciphertext_offset(&self) -> u64 {
+        self.ciphertext_offset
+    }
+
+    /// Ciphertext bytes to fetch (0 for an empty range).
+    pub fn ciphertext_len(&self) -> u64 {
+        self.ciphertext_len
+    }
+
+    /// First plaintext byte of the range.
+    pub fn plaintext_offset(&self) -> u64 {
+        self.plaintext_offset
+    }
+
+    /// Plaintext bytes the range holds.
+    pub fn plaintext_len(&self) -> u64 {
+        self.plaintext_len
+    }
+
     /// The HTTP `Range` header value for the fetch (`None` for an empty range).
     pub fn http_range(&self) -> Option<String> {
         (self.ciphertext_len > 0).then(|| {
