@@ -291,6 +291,16 @@ mod xml {
 
     const MAX_DEPTH: usize = 8;
 
+    /// Whether XML 1.0 allows `c` in a document (the `Char` production): tab, newline,
+    /// carriage return, and everything from U+0020 but surrogates, U+FFFE and U+FFFF.
+    pub(super) fn is_xml_char(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    }
+
+    /// Escapes text for element content. Tab, newline and carriage return are written as
+    /// character references (a reader would normalise them if raw); a character XML 1.0
+    /// forbids even as a reference (a control character, U+FFFE, U+FFFF), which only a value
+    /// built by hand can hold, is written as U+FFFD: the document stays well-formed.
     pub(super) fn escape_into(out: &mut String, text: &str) {
         for c in text.chars() {
             match c {
@@ -299,6 +309,10 @@ mod xml {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '\'' => out.push_str("&apos;"),
+                '\t' => out.push_str("&#9;"),
+                '\n' => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                c if !is_xml_char(c) => out.push('\u{FFFD}'),
                 c => out.push(c),
             }
         }
@@ -310,6 +324,9 @@ mod xml {
     }
 
     pub(super) fn parse(input: &str) -> Result<Element, &'static str> {
+        if !input.chars().all(is_xml_char) {
+            return Err("a character XML 1.0 does not allow in a document");
+        }
         let mut r = Reader { s: input, pos: 0 };
         r.skip_ws();
         if r.rest().starts_with("<?xml") {
@@ -467,14 +484,23 @@ mod xml {
                 "quot" => '"',
                 "apos" => '\'',
                 _ => {
-                    let code = if let Some(h) = ent.strip_prefix("#x") {
-                        u32::from_str_radix(h, 16).ok()
-                    } else if let Some(d) = ent.strip_prefix('#') {
-                        d.parse().ok()
-                    } else {
-                        None
+                    // `&#` digits `;` or `&#x` hex digits `;` (no sign, no space), naming a
+                    // character XML 1.0 allows.
+                    let digits = |t: &str, radix: u32| {
+                        (!t.is_empty() && t.chars().all(|c| c.is_digit(radix)))
+                            .then(|| u32::from_str_radix(t, radix).ok())
+                            .flatten()
                     };
-                    code.and_then(char::from_u32).ok_or("unknown entity")?
+                    let code = if let Some(h) = ent.strip_prefix("#x") {
+                        digits(h, 16)
+                    } else if let Some(d) = ent.strip_prefix('#') {
+                        digits(d, 10)
+                    } else {
+                        return Err("unknown entity");
+                    };
+                    code.and_then(char::from_u32)
+                        .filter(|&c| is_xml_char(c))
+                        .ok_or("a character reference to a character XML 1.0 does not allow")?
                 }
             };
             out.push(c);
@@ -515,6 +541,70 @@ mod tests {
         assert_eq!(cfg.bucket_key_enabled, Some(true));
         assert!(!cfg.blocks_sse_c);
         assert_eq!(BucketEncryption::from_xml(&cfg.to_xml()).unwrap(), cfg);
+    }
+
+    #[test]
+    fn character_references_follow_xml_1_0() {
+        let doc = |id: &str| {
+            format!(
+                "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>{id}</KMSMasterKeyID></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
+            )
+        };
+        for bad in [
+            "&#0;",
+            "&#x0;",
+            "&#x1b;",
+            "&#27;",
+            "&#xFFFE;",
+            "&#xD800;",
+            "&#x110000;",
+            "&#x+41;",
+            "&#+65;",
+            "&#-65;",
+            "&#x 41;",
+            "&#;",
+            "&#x;",
+            "&#65a;",
+            "\u{1b}",
+            "\u{0}",
+            "\u{FFFE}",
+        ] {
+            assert!(
+                BucketEncryption::from_xml(&doc(bad)).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+        for (good, want) in [
+            ("&#65;", "A"),
+            ("&#x41;", "A"),
+            ("&#X41;", ""),
+            ("a&#x9;b&#10;c&#13;d", "a\tb\nc\rd"),
+            ("&#x1F600;", "\u{1F600}"),
+        ] {
+            let r = BucketEncryption::from_xml(&doc(good));
+            if want.is_empty() {
+                assert!(
+                    r.is_err(),
+                    "{good:?} accepted (XML writes the x in lower case)"
+                );
+                continue;
+            }
+            let cfg = r.unwrap();
+            assert_eq!(cfg.default.as_ref().and_then(|d| d.key_id()), Some(want));
+            assert_eq!(BucketEncryption::from_xml(&cfg.to_xml()).unwrap(), cfg);
+        }
+        // A hand-built value with characters no XML document can hold writes well-formed XML.
+        let cfg = BucketEncryption {
+            default: Some(DefaultEncryption::SseKms {
+                key_id: Some("a\u{0}b\u{1b}c\u{FFFE}".into()),
+            }),
+            ..BucketEncryption::default()
+        };
+        let back = BucketEncryption::from_xml(&cfg.to_xml()).unwrap();
+        assert_eq!(
+            back.default.as_ref().and_then(|d| d.key_id()),
+            Some("a\u{FFFD}b\u{FFFD}c\u{FFFD}")
+        );
     }
 
     #[test]
