@@ -176,7 +176,7 @@ proptest! {
             let (a, b) = (range.0.index(pt.len()), range.1.index(pt.len()));
             let (lo, hi) = (a.min(b), a.max(b));
             let plan = RangePlan::new(lo as u64, Some(hi as u64), obj.body.len() as u64).unwrap();
-            let key = RangeKey::new(&md, &keyring, &read.legacy_unauthenticated(true)).unwrap();
+            let key = RangeKey::new(&md, &keyring, &read.unauthenticated_ranges(true)).unwrap();
             let fetched = &obj.body[plan.fetch_first() as usize..=plan.fetch_last() as usize];
             prop_assert_eq!(&key.decrypt_unauthenticated(&plan, fetched).unwrap()[..], &pt[lo..=hi]);
             prop_assert!(RangeKey::new(&md, &keyring, &read).is_err());
@@ -407,7 +407,7 @@ fn range_plans_used_on_another_object_are_refused() {
     let kek = WrappingKey::new([4; 32]);
     let keyring = Keyring::aes(&kek);
     let obj = s3ec::encrypt(&keyring, &WriteOptions::v3(), &[3u8; 100]).unwrap();
-    let opts = ReadOptions::default().legacy_unauthenticated(true);
+    let opts = ReadOptions::default().unauthenticated_ranges(true);
     let rk = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
     for plan in [
         RangePlan::new(u64::MAX - 40, None, u64::MAX).unwrap(),
@@ -419,13 +419,71 @@ fn range_plans_used_on_another_object_are_refused() {
     }
 }
 
+/// The two opt-ins are separate: reading AES-CBC content does not allow unauthenticated
+/// ranges, and unauthenticated ranges do not allow AES-CBC content.
+#[test]
+fn s3ec_cbc_and_unauthenticated_ranges_are_separate_opt_ins() {
+    use base64::Engine as _;
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let dek = DataKey::new([0x21; 32]);
+    let iv = [0x5A; 16];
+    let pt = b"written by an S3EC V1 client, long ago";
+    let mut body = pt.to_vec();
+    let pad = 16 - body.len() % 16;
+    body.extend(std::iter::repeat_n(pad as u8, pad));
+    let mut enc = cbc::Encryptor::<aes::Aes256>::new(dek.expose_secret().into(), (&iv).into());
+    for block in body.chunks_exact_mut(16) {
+        enc.encrypt_block(block.try_into().unwrap());
+    }
+    let (wrapped, ivb) = (b64(&[7; 40]), b64(&iv));
+    let md = ContentMetadata::from_object([
+        ("x-amz-key-v2", wrapped.as_str()),
+        ("x-amz-iv", ivb.as_str()),
+        ("x-amz-cek-alg", "AES/CBC/PKCS5Padding"),
+        ("x-amz-wrap-alg", "AES/GCM"),
+        ("x-amz-matdesc", "{}"),
+    ])
+    .unwrap()
+    .unwrap();
+    let base = ReadOptions::default().commitment(s3ec::CommitmentPolicy::ForbidEncryptAllowDecrypt);
+    let cbc_only = base.legacy_cbc(true);
+    let ranges_only = base.unauthenticated_ranges(true);
+    for opts in [base, ranges_only] {
+        let e = s3ec::decrypt_with_data_key(&md, &dek, &opts, &body).unwrap_err();
+        assert!(
+            matches!(e, s3ec::S3ecError::LegacyDisabled(_)),
+            "{opts:?}: {e}"
+        );
+        assert!(e.to_string().contains("legacy_cbc"), "{e}");
+    }
+    assert_eq!(
+        s3ec::decrypt_with_data_key(&md, &dek, &cbc_only, &body).unwrap(),
+        pt
+    );
+
+    // A GCM object: ranges need their own opt-in, which CBC's does not give.
+    let kek = WrappingKey::new([4; 32]);
+    let keyring = Keyring::aes(&kek);
+    let obj = s3ec::encrypt(&keyring, &WriteOptions::v3(), &[3u8; 100]).unwrap();
+    for opts in [
+        ReadOptions::default(),
+        ReadOptions::default().legacy_cbc(true),
+    ] {
+        let e = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap_err();
+        assert!(e.to_string().contains("unauthenticated_ranges"), "{e}");
+    }
+    let opts = ReadOptions::default().unauthenticated_ranges(true);
+    assert!(RangeKey::new(&obj.metadata, &keyring, &opts).is_ok());
+}
+
 #[test]
 fn s3ec_suffix_ranges() {
     let kek = WrappingKey::new([4; 32]);
     let keyring = Keyring::aes(&kek);
     let pt: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
     let obj = s3ec::encrypt(&keyring, &WriteOptions::v3(), &pt).unwrap();
-    let opts = ReadOptions::default().legacy_unauthenticated(true);
+    let opts = ReadOptions::default().unauthenticated_ranges(true);
     let key = RangeKey::new(&obj.metadata, &keyring, &opts).unwrap();
     for n in [1u64, 15, 16, 17, 999, 1000, 5000] {
         let plan = RangePlan::suffix(n, obj.body.len() as u64).unwrap();

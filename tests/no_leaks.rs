@@ -185,7 +185,7 @@ fn cse_prints_no_key_material() {
     assert_clean("s3ec::Encrypted", &text, &dek_raw);
     let w = s3ec::Encryptor::new(&keyring, &s3ec::WriteOptions::v3()).unwrap();
     assert_clean("s3ec::Encryptor", &format!("{w:?}"), &raw);
-    let opts = s3ec::ReadOptions::default().legacy_unauthenticated(true);
+    let opts = s3ec::ReadOptions::default().unauthenticated_ranges(true);
     let d =
         s3ec::Decryptor::new(&obj.metadata, &keyring, &opts, s3ec::Release::Authenticated).unwrap();
     assert_clean("s3ec::Decryptor", &format!("{d:?}"), &dek_raw);

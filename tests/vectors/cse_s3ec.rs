@@ -373,7 +373,10 @@ fn legacy(c: &Value) -> Result<(), String> {
             .legacy_wrapping(true),
         ReadOptions::default()
             .commitment(CommitmentPolicy::ForbidEncryptAllowDecrypt)
-            .legacy_unauthenticated(true),
+            .legacy_cbc(true),
+        ReadOptions::default()
+            .commitment(CommitmentPolicy::ForbidEncryptAllowDecrypt)
+            .unauthenticated_ranges(true),
     ] {
         if s3ec::decrypt(&md, &keyring, &opts, &body).is_ok() {
             return Err(format!("read with {opts:?}"));
@@ -387,7 +390,9 @@ fn legacy(c: &Value) -> Result<(), String> {
                 .as_bool()
                 .unwrap_or(false),
         )
-        .legacy_unauthenticated(
+        // The Python client's one switch for unauthenticated modes; of ours, the one that
+        // reads CBC content (ranged GETs are not involved).
+        .legacy_cbc(
             s["enable_legacy_unauthenticated_modes"]
                 .as_bool()
                 .unwrap_or(false),

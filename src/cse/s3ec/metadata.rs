@@ -57,7 +57,7 @@ pub enum Format {
 #[non_exhaustive]
 pub enum ContentAlgorithm {
     /// `ALG_AES_256_CBC_IV16_NO_KDF` (0x0070): AES-256-CBC, PKCS#7; unauthenticated, read
-    /// only, behind [`super::ReadOptions::legacy_unauthenticated`].
+    /// only, behind [`super::ReadOptions::legacy_cbc`].
     AesCbc,
     /// `ALG_AES_256_GCM_IV12_TAG16_NO_KDF` (0x0072): AES-256-GCM under the data key (V2).
     AesGcm,

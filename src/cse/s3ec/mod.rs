@@ -158,9 +158,17 @@ pub struct ReadOptions {
     pub commitment: CommitmentPolicy,
     /// Unwrap legacy key wraps: `kms` (no context binding), `AESWrap`, V1 AES/ECB.
     pub legacy_wrapping: bool,
-    /// Read unauthenticated content: AES-CBC objects, and ranged GETs
-    /// ([`RangeKey::new`]). Off by default.
-    pub legacy_unauthenticated: bool,
+    /// Read AES-CBC content (`AES/CBC/PKCS5Padding`, written by S3EC V1 and early V2
+    /// clients). Off by default. What it gives up: nothing authenticates the body — a
+    /// changed ciphertext block decrypts to other plaintext without an error, and the
+    /// padding check answers differently for different tampering (a padding oracle to
+    /// anyone who can change stored bodies and watch reads fail).
+    pub legacy_cbc: bool,
+    /// Decrypt ranged GETs of GCM objects as AES-CTR without the tag ([`RangeKey::new`],
+    /// as the Java client does). Off by default. What it gives up: the range is not
+    /// authenticated — a changed byte in storage yields a changed byte of plaintext, never
+    /// an error; a whole-object read of the same object still authenticates.
+    pub unauthenticated_ranges: bool,
 }
 
 impl ReadOptions {
@@ -178,9 +186,15 @@ impl ReadOptions {
         self.legacy_wrapping = on;
         self
     }
-    /// With the unauthenticated modes (AES-CBC content, ranged GET) enabled.
-    pub fn legacy_unauthenticated(mut self, on: bool) -> Self {
-        self.legacy_unauthenticated = on;
+    /// With AES-CBC content readable (see [`ReadOptions::legacy_cbc`] for what it gives up).
+    pub fn legacy_cbc(mut self, on: bool) -> Self {
+        self.legacy_cbc = on;
+        self
+    }
+    /// With unauthenticated ranged GETs of GCM objects ([`RangeKey::new`]; see
+    /// [`ReadOptions::unauthenticated_ranges`] for what it gives up).
+    pub fn unauthenticated_ranges(mut self, on: bool) -> Self {
+        self.unauthenticated_ranges = on;
         self
     }
 }
@@ -495,9 +509,9 @@ fn check_read(md: &ContentMetadata, opts: &ReadOptions) -> Result<(), S3ecError>
             "a non-committing object cannot be read under RequireEncryptRequireDecrypt",
         ));
     }
-    if md.content == ContentAlgorithm::AesCbc && !opts.legacy_unauthenticated {
+    if md.content == ContentAlgorithm::AesCbc && !opts.legacy_cbc {
         return Err(S3ecError::LegacyDisabled(
-            "AES-CBC content (unauthenticated)",
+            "AES-CBC content (unauthenticated; ReadOptions::legacy_cbc)",
         ));
     }
     Ok(())
@@ -1073,7 +1087,7 @@ impl RangePlan {
 /// The AES-CTR key of an object's unauthenticated ranged GET: the content key and IV of
 /// GCM read as CTR (V2: the data key and `x-amz-iv`; V3: the derived key and `01`×12, after
 /// the commitment check). **Ranged reads are not authenticated**: a tampered body yields
-/// wrong plaintext, not an error. Needs [`ReadOptions::legacy_unauthenticated`].
+/// wrong plaintext, not an error. Needs [`ReadOptions::unauthenticated_ranges`].
 pub struct RangeKey {
     aes: AesKey,
     iv: [u8; 12],
@@ -1092,8 +1106,10 @@ impl RangeKey {
         keyring: &Keyring<'_>,
         opts: &ReadOptions,
     ) -> Result<Self, S3ecError> {
-        if !opts.legacy_unauthenticated {
-            return Err(S3ecError::LegacyDisabled("ranged GET (unauthenticated)"));
+        if !opts.unauthenticated_ranges {
+            return Err(S3ecError::LegacyDisabled(
+                "ranged GET (unauthenticated; ReadOptions::unauthenticated_ranges)",
+            ));
         }
         let ck = content_key(md, keyring, opts)?;
         if ck.alg == ContentAlgorithm::AesCbc {
