@@ -13,6 +13,7 @@ pub mod kdf;
 pub mod keys;
 pub mod keywrap;
 pub mod kms;
+pub mod names;
 mod rng;
 pub mod sse;
 

@@ -519,3 +519,37 @@ fn kms_blob_starting_with_a_brace_decrypts() {
         br#"{"aead":"AES-256-GCM-HMAC-SHA-256","iv":"AAAA","nonce":"AAAA","bytes":"AAAA"}"#;
     assert!(kms.decrypt_key("k", legacy, &ctx).is_err());
 }
+
+/// MinIO's binding strips one trailing slash: `dir` and `dir/` share a KEK (kept for
+/// compatibility, documented on `SealedKey::unseal` and in docs/sse.md); `dir//` and any other
+/// name does not bind at all or binds elsewhere.
+#[test]
+fn dir_and_dir_slash_share_a_binding_and_nothing_else_does() {
+    use s3crypt::sse::{Domain, SealedKey, UnsealOptions, binding_name};
+    let ck = CustomerKey::new([9; 32]);
+    let oek = ObjectKey::new([3; 32]);
+    assert_eq!(
+        binding_name("b", "dir").unwrap(),
+        binding_name("b", "dir/").unwrap()
+    );
+    let sealed = SealedKey::seal(&oek, &ck, [1; 32], Domain::SseC, "b", "dir").unwrap();
+    for alias in ["dir", "dir/"] {
+        let got = sealed.unseal(&ck, Domain::SseC, "b", alias, UnsealOptions::new());
+        assert_eq!(got.unwrap(), oek, "{alias}");
+    }
+    let sealed = SealedKey::seal(&oek, &ck, [1; 32], Domain::SseC, "b", "dir/").unwrap();
+    assert_eq!(
+        sealed
+            .unseal(&ck, Domain::SseC, "b", "dir", UnsealOptions::new())
+            .unwrap(),
+        oek
+    );
+    for other in ["dir//", "dir/x", "Dir", "dir.", "di"] {
+        assert!(
+            sealed
+                .unseal(&ck, Domain::SseC, "b", other, UnsealOptions::new())
+                .is_err(),
+            "{other}"
+        );
+    }
+}

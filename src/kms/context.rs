@@ -16,7 +16,7 @@ impl Context {
     /// MinIO's SSE-S3 context for an object: `{bucket: path.Join(bucket, object)}`.
     pub fn for_object(bucket: &str, object: &str) -> Self {
         let mut c = Self::new();
-        c.insert(bucket, &crate::sse::path_join(bucket, object));
+        c.insert(bucket, &crate::names::path_join(bucket, object));
         c
     }
 

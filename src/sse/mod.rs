@@ -28,6 +28,8 @@ pub mod seal;
 
 pub use seal::{Domain, SealAlgorithm, SealError, SealedKey, UnsealOptions};
 
+pub use crate::names::path_join;
+
 /// The name a sealed key is bound to: `path.Join(bucket, object)`, **refusing** every
 /// bucket/object pair whose join another pair could also give. MinIO binds
 /// `path.Join(bucket, object)` and is safe only because it refuses object names `path.Clean`
@@ -49,123 +51,5 @@ pub use seal::{Domain, SealAlgorithm, SealError, SealedKey, UnsealOptions};
 /// assert!(binding_name("bucket", "a//b").is_err());
 /// ```
 pub fn binding_name(bucket: &str, object: &str) -> Result<String, SealError> {
-    if bucket.is_empty() || bucket.contains('/') || bucket == "." || bucket == ".." {
-        return Err(SealError::UnboundName(
-            "the bucket name must be non-empty, without '/', and not '.' or '..'",
-        ));
-    }
-    if object.is_empty() {
-        return Err(SealError::UnboundName("the object name is empty"));
-    }
-    let body = object.strip_suffix('/').unwrap_or(object);
-    if body
-        .split('/')
-        .any(|e| e.is_empty() || e == "." || e == "..")
-    {
-        return Err(SealError::UnboundName(
-            "the object name has an empty, '.' or '..' element (a leading '/', '//', '/./' or '/../'), which path.Clean would change",
-        ));
-    }
-    // What `path.Join` gives for such a pair, without running `path.Clean` again.
-    let joined = format!("{bucket}/{body}");
-    debug_assert_eq!(joined, path_join(bucket, object));
-    Ok(joined)
-}
-
-/// Go's `path.Join(bucket, object)`: the non-empty elements joined with `/`, then cleaned
-/// (`path.Clean`: repeated slashes collapse, `.` elements go, `..` removes the element before
-/// it, a trailing slash goes). This is MinIO's formula; it aliases (`a/` and `a`, `../x`
-/// escapes the bucket), so sealing binds through [`binding_name`], which refuses the names
-/// it would change.
-///
-/// ```
-/// use s3crypt::sse::path_join;
-/// assert_eq!(path_join("bucket", "dir//sub/./../file"), "bucket/dir/file");
-/// assert_eq!(path_join("bucket", "dir/"), "bucket/dir");
-/// assert_eq!(path_join("bucket", "../escape"), "escape");
-/// assert_eq!(path_join("bucket", ""), "bucket");
-/// ```
-pub fn path_join(bucket: &str, object: &str) -> String {
-    let joined = match (bucket.is_empty(), object.is_empty()) {
-        (true, true) => return String::new(),
-        (false, true) => bucket.to_owned(),
-        (true, false) => object.to_owned(),
-        (false, false) => format!("{bucket}/{object}"),
-    };
-    path_clean(&joined)
-}
-
-/// Go's `path.Clean`.
-fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for elem in p.split('/') {
-        match elem {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            e => parts.push(e),
-        }
-    }
-    let body = parts.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => body,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_path_clean_cases() {
-        // From Go's path package tests (cleantests).
-        for (i, want) in [
-            ("", "."),
-            ("abc", "abc"),
-            ("abc/def", "abc/def"),
-            ("a/b/c", "a/b/c"),
-            (".", "."),
-            ("..", ".."),
-            ("../..", "../.."),
-            ("../../abc", "../../abc"),
-            ("/abc", "/abc"),
-            ("/", "/"),
-            ("abc/", "abc"),
-            ("abc/def/", "abc/def"),
-            ("/abc/", "/abc"),
-            ("//abc", "/abc"),
-            ("abc//def//ghi", "abc/def/ghi"),
-            ("abc/./def", "abc/def"),
-            ("/./abc/def", "/abc/def"),
-            ("abc/.", "abc"),
-            ("abc/def/ghi/../jkl", "abc/def/jkl"),
-            ("abc/def/../ghi/../jkl", "abc/jkl"),
-            ("abc/def/..", "abc"),
-            ("abc/def/../..", "."),
-            ("/abc/def/../..", "/"),
-            ("abc/def/../../..", ".."),
-            ("/abc/def/../../..", "/"),
-            ("abc/def/../../../ghi/jkl/../../../mno", "../../mno"),
-            ("abc/./../def", "def"),
-            ("abc//./../def", "def"),
-            ("abc/../../././../def", "../../def"),
-        ] {
-            assert_eq!(path_clean(i), want, "Clean({i:?})");
-        }
-        assert_eq!(path_join("", ""), "");
-        assert_eq!(path_join("", "x"), "x");
-        assert_eq!(path_join("b", "/object"), "b/object");
-        assert_eq!(path_join("b", ".."), ".");
-    }
+    crate::names::binding_name(bucket, object).map_err(SealError::UnboundName)
 }

@@ -240,6 +240,11 @@ impl SealedKey {
     /// Recovers the object key. Any wrong input (key, domain, bucket, object, IV, a changed
     /// byte) gives [`SealError::KeyMismatch`]; a name that cannot be bound
     /// [`SealError::UnboundName`].
+    ///
+    /// The one alias MinIO's binding keeps: a key sealed for `dir` unseals for `dir/` and the
+    /// reverse (`path.Join` strips one trailing slash; MinIO stores both at one path, and its
+    /// existing `dir/` objects must keep unsealing). A server that stores `dir` and `dir/` as
+    /// two objects must not let one's stored key stand for the other's.
     pub fn unseal(
         &self,
         ext: &impl ExternalKey,
