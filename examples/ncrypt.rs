@@ -118,8 +118,8 @@ fn copy(mut r: impl Read, mut w: impl Write, total: u64) -> io::Result<u64> {
 fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut input = File::open(&a.input)?;
     let size = input.metadata()?.len();
-    let output = BufWriter::new(File::create(&a.output)?);
     if a.mode == "encrypt" {
+        let output = BufWriter::new(File::create(&a.output)?);
         // The writer draws the stream's random nonce itself.
         let mut w = EncryptWriter::new(output, &a.key, a.suite)?;
         copy(BufReader::new(input), &mut w, size)?;
@@ -128,6 +128,7 @@ fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let plain_size = range::decrypted_size(size)?;
     if a.offset.is_none() && a.length.is_none() {
+        let output = BufWriter::new(File::create(&a.output)?);
         copy(
             DecryptReader::new(
                 BufReader::new(input),
@@ -140,9 +141,10 @@ fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     // A range: read only the packages that hold it.
-    let off = a.offset.unwrap_or(0).min(plain_size);
-    let len = a.length.unwrap_or(plain_size - off).min(plain_size - off);
+    // Judged before the output file is created: a refused range leaves no empty file.
+    let (off, len) = plaintext_range(plain_size, a.offset, a.length)?;
     let r = range::package_range(plain_size, off, len)?;
+    let output = BufWriter::new(File::create(&a.output)?);
     input.seek(SeekFrom::Start(r.encrypted_offset))?;
     // Bound to the range: exactly `len` bytes come out, or an error (a file cut or damaged
     // inside the range), never fewer bytes.
@@ -155,6 +157,28 @@ fn run(a: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The plaintext range `--offset`/`--length` name, judged as S3 judges `Range: bytes=…`: a
+/// range that starts at or past the end is refused (S3 answers 416 Requested Range Not
+/// Satisfiable), never an empty success; a length running past the end is cut at the end.
+fn plaintext_range(
+    plain_size: u64,
+    offset: Option<u64>,
+    length: Option<u64>,
+) -> Result<(u64, u64), String> {
+    let off = offset.unwrap_or(0);
+    if off >= plain_size {
+        return Err(format!(
+            "--offset {off} is at or past the end of the plaintext ({plain_size} bytes): no byte to \
+             decrypt (S3 answers such a range 416 Requested Range Not Satisfiable)"
+        ));
+    }
+    if length == Some(0) {
+        return Err("--length 0 names no byte: a range holds at least one".into());
+    }
+    let len = length.unwrap_or(u64::MAX).min(plain_size - off);
+    Ok((off, len))
+}
+
 fn main() -> ExitCode {
     match parse_args().map_err(|e| e.into()).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
@@ -162,5 +186,25 @@ fn main() -> ExitCode {
             eprintln!("ncrypt: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plaintext_range;
+
+    #[test]
+    fn ranges_are_judged_as_s3_judges_them() {
+        assert_eq!(plaintext_range(100, Some(10), Some(5)), Ok((10, 5)));
+        assert_eq!(plaintext_range(100, Some(99), None), Ok((99, 1)));
+        assert_eq!(plaintext_range(100, None, Some(1000)), Ok((0, 100)));
+        assert_eq!(plaintext_range(100, Some(90), Some(u64::MAX)), Ok((90, 10)));
+        // At or past the end, or on an empty object: refused, not an empty success.
+        for (size, off) in [(100, 100), (100, 101), (100, u64::MAX), (0, 0)] {
+            let e = plaintext_range(size, Some(off), None).unwrap_err();
+            assert!(e.contains("416"), "{e}");
+        }
+        assert!(plaintext_range(0, None, Some(5)).is_err());
+        assert!(plaintext_range(100, Some(5), Some(0)).is_err());
     }
 }
