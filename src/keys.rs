@@ -34,39 +34,59 @@ pub enum KeyError {
 
 /// Defines a fixed-size secret key type: zeroized on drop, redacted `Debug`, constant-time
 /// equality, no `Display`, no `Clone` (use `duplicate` where a copy is really needed).
+///
+/// The 32 bytes live in one heap block for the key's whole life: moving a key (into a
+/// request, a `Result`, a struct) moves a pointer, never the bytes, so no copy is left in a
+/// dead stack frame (`tests/no_stack_residue.rs` counts them). The block is wiped on drop.
 macro_rules! secret_key {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Zeroize, ZeroizeOnDrop)]
-        pub struct $name([u8; 32]);
+        pub struct $name(Box<[u8; 32]>);
 
         impl $name {
-            /// Wraps 32 raw key bytes.
+            /// Wraps 32 raw key bytes. The argument is a copy the caller owns; this wipes the
+            /// function's own copy of it.
             pub fn new(bytes: [u8; 32]) -> Self {
-                Self(bytes)
+                let mut bytes = bytes;
+                let key = Self::filled(&bytes);
+                bytes.zeroize();
+                key
+            }
+
+            /// A key holding a copy of `bytes`, written straight into its heap block.
+            fn filled(bytes: &[u8; 32]) -> Self {
+                let mut key = Self(Box::new([0; 32]));
+                key.0.copy_from_slice(bytes);
+                key
             }
 
             /// Copies a key from a slice, which must hold exactly 32 bytes.
             pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
-                if bytes.len() != 32 {
-                    return Err(KeyError::WrongLength {
-                        expected: 32,
-                        actual: bytes.len(),
-                    });
-                }
-                // Copied straight into the key, not through a temporary array on the stack.
-                let mut key = Self([0; 32]);
-                key.0.copy_from_slice(bytes);
-                Ok(key)
+                let bytes: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength {
+                    expected: 32,
+                    actual: bytes.len(),
+                })?;
+                Ok(Self::filled(bytes))
             }
 
             /// Takes the key out of `bytes` and wipes them (for keys computed into a
             /// stack buffer).
             #[allow(dead_code)] // not every key type is computed into a buffer
             pub(crate) fn take(bytes: &mut [u8; 32]) -> Self {
-                let key = Self(*bytes);
+                let key = Self::filled(bytes);
                 bytes.zeroize();
                 key
+            }
+
+            /// A key whose bytes `fill` writes in place (HMAC output, an unwrap): no
+            /// intermediate buffer holds them.
+            #[allow(dead_code)] // not every key type is computed in place
+            pub(crate) fn fill_with<E>(
+                fill: impl FnOnce(&mut [u8; 32]) -> Result<(), E>,
+            ) -> Result<Self, E> {
+                let mut key = Self(Box::new([0; 32]));
+                fill(&mut key.0)?;
+                Ok(key)
             }
 
             /// The raw key bytes. Handle with care: do not log, store or copy them.
@@ -77,9 +97,23 @@ macro_rules! secret_key {
             /// Duplicates the key. Explicit on purpose: every copy is one more place the
             /// secret lives.
             pub fn duplicate(&self) -> Self {
-                Self(self.0)
+                Self::filled(&self.0)
             }
         }
+
+        impl Zeroize for $name {
+            fn zeroize(&mut self) {
+                self.0.zeroize();
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                self.zeroize();
+            }
+        }
+
+        impl ZeroizeOnDrop for $name {}
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -89,7 +123,7 @@ macro_rules! secret_key {
 
         impl ConstantTimeEq for $name {
             fn ct_eq(&self, other: &Self) -> subtle::Choice {
-                self.0.ct_eq(&other.0)
+                self.0[..].ct_eq(&other.0[..])
             }
         }
 
@@ -172,12 +206,12 @@ impl CustomerKey {
     /// The padded standard base64 of the key, as the `...-customer-key` header carries it.
     /// The returned string is wiped when dropped.
     pub fn to_base64(&self) -> zeroize::Zeroizing<String> {
-        zeroize::Zeroizing::new(STANDARD.encode(self.0))
+        zeroize::Zeroizing::new(STANDARD.encode(&self.0[..]))
     }
 
     /// MD5 of the raw key, as sent in `...-customer-key-MD5` and echoed by S3.
     pub fn key_md5(&self) -> KeyMd5 {
-        KeyMd5::of(&self.0)
+        KeyMd5::of(&self.0[..])
     }
 }
 
@@ -192,7 +226,13 @@ pub struct KeyMd5([u8; 16]);
 impl KeyMd5 {
     /// MD5 of arbitrary key bytes.
     pub fn of(key: &[u8]) -> Self {
-        Self(Md5::digest(key).into())
+        // The hasher holds the key in its block buffer: it is updated and finalized in place
+        // (never moved by value, which would leave a copy in a dead frame) and wiped on drop.
+        let mut h = Md5::new();
+        h.update(key);
+        let mut out = [0u8; 16];
+        h.finalize_into_reset((&mut out).into());
+        Self(out)
     }
 
     /// Wraps a digest.
