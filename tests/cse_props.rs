@@ -477,6 +477,66 @@ fn s3ec_cbc_and_unauthenticated_ranges_are_separate_opt_ins() {
     assert!(RangeKey::new(&obj.metadata, &keyring, &opts).is_ok());
 }
 
+/// Tink's seekable reader: any seek and read returns the plaintext's bytes; a source cut at a
+/// segment boundary fails at the end (never an early EOF); a flipped byte fails the read of
+/// its segment and every read after it.
+#[test]
+fn tink_seekable_reader() {
+    use std::io::{Cursor, Read, Seek, SeekFrom};
+    use tink::io::SeekableReader;
+    let key = StreamingKey::generate(tink::Template::Aes128GcmHkdf4Kb).unwrap();
+    for len in [0usize, 1, 4055, 4056, 4057, 8152, 8153, 20_000] {
+        let pt: Vec<u8> = (0..len as u32).map(|i| (i * 7) as u8).collect();
+        let ct = tink::encrypt_buffer(&key, b"ad", &pt).unwrap();
+        let mut r = SeekableReader::new(Cursor::new(ct.clone()), &key, b"ad").unwrap();
+        assert_eq!(r.plaintext_len(), len as u64);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert_eq!(all, pt, "len {len}");
+        for (at, n) in [
+            (0, 10),
+            (len / 2, 5000),
+            (len.saturating_sub(3), 3),
+            (4050, 20),
+        ] {
+            let at = at.min(len);
+            let n = n.min(len - at);
+            r.seek(SeekFrom::Start(at as u64)).unwrap();
+            let mut buf = vec![0; n];
+            r.read_exact(&mut buf).unwrap();
+            assert_eq!(buf, pt[at..at + n], "len {len} at {at}");
+        }
+        r.seek(SeekFrom::End(-(len.min(7) as i64))).unwrap();
+        let mut tail = Vec::new();
+        r.read_to_end(&mut tail).unwrap();
+        assert_eq!(tail, pt[len - len.min(7)..]);
+        assert!(r.seek(SeekFrom::Current(-(len as i64) - 1)).is_err());
+
+        // Cut after a whole segment: reads up to the cut succeed, the end fails.
+        let cut = 4096; // header (24) + segment 0 (4072): a segment boundary
+        if ct.len() > cut + 16 {
+            let mut r = SeekableReader::new(Cursor::new(ct[..cut].to_vec()), &key, b"ad").unwrap();
+            let mut all = Vec::new();
+            assert!(
+                r.read_to_end(&mut all).is_err(),
+                "len {len}: cut stream read to its end"
+            );
+        }
+        // A flipped byte: the segment holding it fails, and so does everything after.
+        for flip in [24, ct.len() - 1] {
+            if flip >= ct.len() {
+                continue;
+            }
+            let mut bad = ct.clone();
+            bad[flip] ^= 1;
+            let mut r = SeekableReader::new(Cursor::new(bad), &key, b"ad").unwrap();
+            let mut all = Vec::new();
+            assert!(r.read_to_end(&mut all).is_err(), "len {len} flip {flip}");
+            assert!(r.read(&mut [0; 4]).is_err(), "poisoned");
+        }
+    }
+}
+
 #[test]
 fn s3ec_suffix_ranges() {
     let kek = WrappingKey::new([4; 32]);

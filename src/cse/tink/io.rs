@@ -26,6 +26,166 @@ use super::{Decryptor, Encryptor, StreamingKey, TinkError};
 use crate::dare::io::poll::DecryptState;
 use crate::dare::io::{StreamDecrypt, StreamEncrypt, blocking, read_once, sealed};
 
+/// A `Read + Seek` plaintext view of a Tink ciphertext held by a `Read + Seek` source (a
+/// file, or a ranged-GET adapter over an object store): reads fetch and authenticate whole
+/// segments through [`RandomAccess`](super::RandomAccess), one segment cached.
+///
+/// The object's length is the source's (`seek(End(0))`); reaching the end verifies the last
+/// segment (it is bound to being last), so a source cut at a segment boundary is an error,
+/// never an early end. After an error every later read fails.
+///
+/// ```
+/// use std::io::{Cursor, Read, Seek, SeekFrom};
+/// use s3crypt::cse::tink::{self, io::SeekableReader, StreamingKey, Template};
+///
+/// let key = StreamingKey::generate(Template::Aes256GcmHkdf4Kb)?;
+/// let pt: Vec<u8> = (0..50_000u32).map(|i| i as u8).collect();
+/// let stored = tink::encrypt_buffer(&key, b"ad", &pt)?;
+/// let mut r = SeekableReader::new(Cursor::new(stored), &key, b"ad")?;
+/// r.seek(SeekFrom::Start(30_000))?;
+/// let mut buf = [0u8; 100];
+/// r.read_exact(&mut buf)?;
+/// assert_eq!(buf[..], pt[30_000..30_100]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SeekableReader<R: Read + io::Seek> {
+    inner: R,
+    ra: super::RandomAccess,
+    pos: u64,
+    /// The decrypted segment at `cache_start` (empty: none).
+    cache: zeroize::Zeroizing<Vec<u8>>,
+    cache_start: u64,
+    cached: bool,
+    end_checked: bool,
+    poisoned: bool,
+}
+
+impl<R: Read + io::Seek> core::fmt::Debug for SeekableReader<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SeekableReader")
+            .field("pos", &self.pos)
+            .field("plaintext_len", &self.ra.plaintext_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read + io::Seek> SeekableReader<R> {
+    /// Reads the header of the ciphertext `inner` holds (its whole length, from the start).
+    pub fn new(mut inner: R, key: &StreamingKey, aad: &[u8]) -> io::Result<Self> {
+        let len = inner.seek(io::SeekFrom::End(0))?;
+        let header_len = super::RandomAccess::header_len(key);
+        if len < header_len as u64 {
+            return Err(io_err(TinkError::Truncated("shorter than the header")));
+        }
+        inner.seek(io::SeekFrom::Start(0))?;
+        let mut header = vec![0u8; header_len];
+        inner.read_exact(&mut header)?;
+        let ra = super::RandomAccess::new(key, aad, &header, len).map_err(io_err)?;
+        Ok(Self {
+            inner,
+            ra,
+            pos: 0,
+            cache: zeroize::Zeroizing::new(Vec::new()),
+            cache_start: 0,
+            cached: false,
+            end_checked: false,
+            poisoned: false,
+        })
+    }
+
+    /// The plaintext length.
+    pub fn plaintext_len(&self) -> u64 {
+        self.ra.plaintext_len()
+    }
+
+    /// The source back.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Fetches, authenticates and caches the segment holding `pos`.
+    fn load(&mut self, pos: u64) -> io::Result<()> {
+        let plan = self.ra.segment_plan(pos);
+        self.cached = false;
+        self.inner
+            .seek(io::SeekFrom::Start(plan.ciphertext_offset()))?;
+        let n = usize::try_from(plan.ciphertext_len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "segment too large"))?;
+        let mut fetched = vec![0u8; n];
+        // A short source is an error (read_exact), never fewer bytes.
+        self.inner.read_exact(&mut fetched)?;
+        self.cache.clear();
+        self.cache.resize(plan.plaintext_len() as usize, 0);
+        if let Err(e) = self.ra.decrypt_range(&plan, &fetched, &mut self.cache) {
+            self.poisoned = true;
+            return Err(io_err(e));
+        }
+        self.cache_start = plan.plaintext_offset();
+        self.cached = true;
+        Ok(())
+    }
+}
+
+impl<R: Read + io::Seek> Read for SeekableReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.poisoned {
+            return Err(io_err(TinkError::Finished));
+        }
+        let end = self.ra.plaintext_len();
+        if self.pos >= end {
+            if !self.end_checked {
+                // The last segment proves the end: a source cut at a segment boundary fails here.
+                self.load(end.saturating_sub(1))
+                    .inspect_err(|_| self.poisoned = true)?;
+                self.end_checked = true;
+            }
+            return Ok(0);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let covered = self.cached
+            && self.pos >= self.cache_start
+            && self.pos - self.cache_start < self.cache.len() as u64;
+        if !covered {
+            self.load(self.pos).inspect_err(|_| self.poisoned = true)?;
+        }
+        let at = (self.pos - self.cache_start) as usize;
+        let n = buf.len().min(self.cache.len() - at);
+        buf[..n].copy_from_slice(&self.cache[at..at + n]);
+        self.pos += n as u64;
+        if self.pos == end
+            && self
+                .ra
+                .segment_plan(end.saturating_sub(1))
+                .plaintext_offset()
+                == self.cache_start
+        {
+            // The cached segment was the last one: the end is proven.
+            self.end_checked = true;
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Read + io::Seek> io::Seek for SeekableReader<R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let base = match to {
+            io::SeekFrom::Start(n) => Some(n),
+            io::SeekFrom::End(d) => self.ra.plaintext_len().checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let pos = base.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the plaintext or past 2^64",
+            )
+        })?;
+        self.pos = pos;
+        Ok(pos)
+    }
+}
+
 fn io_err(e: TinkError) -> io::Error {
     let kind = match e {
         TinkError::Truncated(_) => io::ErrorKind::UnexpectedEof,

@@ -844,6 +844,22 @@ impl RandomAccess {
         }
     }
 
+    /// The plan of the whole segment holding plaintext byte `pos` (the last segment for a
+    /// `pos` at or past the end, also the one empty segment of an empty plaintext): what a
+    /// reader that caches whole segments fetches. Decrypting it authenticates the segment,
+    /// including whether it is the last one.
+    pub fn segment_plan(&self, pos: u64) -> RangePlan {
+        let i = self.layout.segment_of(pos).min(self.segments - 1);
+        let ciphertext_len = self.ct_len_of(i);
+        RangePlan {
+            ciphertext_offset: self.layout.ct_offset(i),
+            ciphertext_len,
+            plaintext_offset: self.layout.pt_offset(i),
+            plaintext_len: ciphertext_len - self.seg.tag as u64,
+            first_segment: i,
+        }
+    }
+
     /// The ciphertext to fetch for the plaintext bytes `offset .. offset + len`.
     pub fn plan(&self, offset: u64, len: u64) -> Result<RangePlan, TinkError> {
         let end = offset.checked_add(len).filter(|&e| e <= self.plaintext_len);
