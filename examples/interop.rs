@@ -21,6 +21,11 @@
 //! - `tink-decrypt`: the same keyset fields, `aad_hex`, `in`, `out`, `mode` = `whole` |
 //!   `stream` (with `chunk`) | `range` (with `offset`, `len`) | `seek` (`std::io::Seek`
 //!   reader; `offset`, `len`);
+//! - `tink-decrypt-encrypted-keyset`: `tink-decrypt` with an encrypted keyset: `format`
+//!   (`json` | `binary`, hex), `keyset`, `master_hex`, `master_prefix` (`RAW` | `TINK` |
+//!   `LEGACY`, with `master_key_id`), `keyset_aad_hex`;
+//! - `tink-encrypt-keyset`: the same keyset fields → `keyset`, written again by the crate
+//!   (fresh IV, same master and associated data);
 //! - `s3ec-encrypt`: `keyring`, `format` (`v2` | `v3`), `layout` (`object` | `instruction`),
 //!   `in`, `out`, `parts` (0: one call; n: the streaming encryptor in n-byte pieces) →
 //!   `metadata` (user metadata, names without `x-amz-meta-`), `instruction` (the instruction
@@ -40,7 +45,7 @@ use serde_json::{Value, json};
 use s3crypt::cse::s3ec::{
     self, CommitmentPolicy, ContentMetadata, Keyring, ReadOptions, Release, WriteOptions,
 };
-use s3crypt::cse::tink::{self, Keyset, RandomAccess, StreamingKey};
+use s3crypt::cse::tink::{self, Keyset, KeysetMaster, OutputPrefix, RandomAccess, StreamingKey};
 use s3crypt::keys::{DataKey, WrappingKey};
 use s3crypt::kms::{Context, GeneratedKey, KeyProvider, KmsError};
 
@@ -158,7 +163,58 @@ impl KeyProvider for DriverKms {
     }
 }
 
+/// The master key of an encrypted keyset: `master_hex`, and `master_prefix` (`RAW` by
+/// default, `TINK`/`LEGACY` with `master_key_id`).
+fn master(req: &Value) -> Res<KeysetMaster> {
+    let key =
+        WrappingKey::from_slice(&unhex(text(req, "master_hex")?)?).map_err(|e| e.to_string())?;
+    let m = KeysetMaster::aes256_gcm(&key);
+    let id = req
+        .get("master_key_id")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as u32;
+    Ok(match req.get("master_prefix").and_then(Value::as_str) {
+        None | Some("RAW") => m,
+        Some("TINK") => m.with_output_prefix(OutputPrefix::Tink, id),
+        Some("LEGACY") => m.with_output_prefix(OutputPrefix::Legacy, id),
+        Some(p) => return Err(format!("unknown prefix {p}")),
+    })
+}
+
+/// An encrypted keyset: `format` (`json` | `binary` as hex), `keyset`, the master, and
+/// `keyset_aad_hex`.
+fn encrypted_keyset(req: &Value) -> Res<Keyset> {
+    let m = master(req)?;
+    let ad = unhex(text(req, "keyset_aad_hex")?)?;
+    let ks = text(req, "keyset")?;
+    match text(req, "format")? {
+        "json" => Keyset::from_encrypted_json(ks, &m, &ad),
+        "binary" => Keyset::from_encrypted_binary(&unhex(ks)?, &m, &ad),
+        f => return Err(format!("unknown format {f}")),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Reads an encrypted keyset and writes it again, encrypted under the same master key with
+/// a fresh IV (and, when `clear` is set, also in clear JSON for the driver to compare).
+fn tink_encrypt_keyset(req: &Value) -> Res<Value> {
+    let ks = encrypted_keyset(req)?;
+    let m = master(req)?;
+    let ad = unhex(text(req, "keyset_aad_hex")?)?;
+    let out = match text(req, "format")? {
+        "json" => ks.to_encrypted_json(&m, &ad).map_err(|e| e.to_string())?,
+        _ => {
+            let b = ks.to_encrypted_binary(&m, &ad).map_err(|e| e.to_string())?;
+            b.iter().map(|x| format!("{x:02x}")).collect()
+        }
+    };
+    Ok(json!({"ok": true, "keyset": out}))
+}
+
 fn keyset(req: &Value) -> Res<Keyset> {
+    if req.get("keyset").is_some() {
+        return encrypted_keyset(req);
+    }
     if let Some(j) = req.get("keyset_json").and_then(Value::as_str) {
         return Keyset::from_json(j).map_err(|e| e.to_string());
     }
@@ -175,7 +231,7 @@ fn tink_encrypt(req: &Value) -> Res<Value> {
         tink::encrypt_buffer(key, &aad, &pt).map_err(|e| e.to_string())?
     } else {
         let mut e = tink::Encryptor::new(key, &aad).map_err(|e| e.to_string())?;
-        let mut ct = e.header().to_vec();
+        let mut ct = Vec::new(); // the header comes out with the first update
         for c in pt.chunks(chunk) {
             e.update(c, &mut ct).map_err(|e| e.to_string())?;
         }
@@ -358,6 +414,9 @@ fn handle(line: &str) -> Value {
     let r = match req.get("op").and_then(Value::as_str) {
         Some("tink-encrypt") => tink_encrypt(&req),
         Some("tink-decrypt") => tink_decrypt(&req),
+        // The same read with the keyset fields of an encrypted keyset.
+        Some("tink-decrypt-encrypted-keyset") => tink_decrypt(&req),
+        Some("tink-encrypt-keyset") => tink_encrypt_keyset(&req),
         Some("s3ec-encrypt") => s3ec_encrypt(&req),
         Some("s3ec-decrypt") => s3ec_decrypt(&req),
         op => Err(format!("unknown op {op:?}")),

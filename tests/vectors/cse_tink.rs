@@ -40,6 +40,10 @@ pub fn check_tink(v: &Vectors) -> Outcome {
     out
 }
 
+fn encoding_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// The key, read from both keyset forms (they must agree on what they decrypt).
 fn keys_of(c: &Value) -> Result<Vec<(String, StreamingKey)>, String> {
     let mut keys = Vec::new();
@@ -58,6 +62,47 @@ fn keys_of(c: &Value) -> Result<Vec<(String, StreamingKey)>, String> {
     }
     if let Some(b) = c["keyset_binary_hex"].as_str() {
         let ks = Keyset::from_binary(&unhex(b)).map_err(|e| format!("keyset binary: {e}"))?;
+        // Written back, byte for byte as tink wrote it; the JSON form is the same keyset.
+        expect_eq(
+            "keyset re-serialized",
+            encoding_hex(&ks.to_binary()),
+            b.to_owned(),
+        )?;
+        let again = Keyset::from_json(&ks.to_json()).map_err(|e| format!("our JSON: {e}"))?;
+        expect_eq(
+            "keyset via our JSON",
+            encoding_hex(&again.to_binary()),
+            b.to_owned(),
+        )?;
+        if !c["keyset_json"].is_null() {
+            let text = serde_json::to_string(&c["keyset_json"]).map_err(|e| e.to_string())?;
+            let j = Keyset::from_json(&text).map_err(|e| format!("keyset JSON: {e}"))?;
+            expect_eq(
+                "JSON keyset as binary",
+                encoding_hex(&j.to_binary()),
+                b.to_owned(),
+            )?;
+        }
+        // A keyset built from the key alone serializes the key as tink does.
+        let k = ks.primary().map_err(|e| e.to_string())?.clone();
+        let prefix = ks.keys[0].output_prefix;
+        let built = Keyset::new(
+            ks.primary_key_id,
+            vec![tink::KeysetKey::new(
+                ks.primary_key_id,
+                tink::KeyStatus::Enabled,
+                prefix,
+                Some(k),
+            )],
+        )
+        .map_err(|e| e.to_string())?;
+        if ks.keys.len() == 1 {
+            expect_eq(
+                "built keyset",
+                encoding_hex(&built.to_binary()),
+                b.to_owned(),
+            )?;
+        }
         keys.push((
             "binary".to_owned(),
             ks.primary().map_err(|e| e.to_string())?.clone(),

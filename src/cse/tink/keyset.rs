@@ -1,5 +1,5 @@
-//! Cleartext Tink keysets holding streaming keys: the JSON form (`tinkey --out-format json`)
-//! and the binary `Keyset` protobuf.
+//! Tink keysets holding streaming keys: the JSON form (`tinkey --out-format json`) and the
+//! binary `Keyset` protobuf, read and written (encrypted keysets: `super::encrypted`).
 
 use base64::Engine as _;
 use zeroize::Zeroizing;
@@ -50,9 +50,98 @@ pub struct KeysetKey {
     pub status: KeyStatus,
     /// Its output prefix type.
     pub output_prefix: OutputPrefix,
-    /// The key (`None` when destroyed or disabled: its material is not read).
+    /// The key (`None` when destroyed or disabled: its material is not used).
     pub key: Option<StreamingKey>,
+    /// The key data as read (kept so a keyset is written back exactly, disabled keys and
+    /// their material included); `None` for a key built here.
+    data: Option<KeyData>,
 }
+
+impl KeysetKey {
+    /// A key to put in a keyset: enabled or disabled keys need `key`; a destroyed key has
+    /// none.
+    pub fn new(
+        key_id: u32,
+        status: KeyStatus,
+        output_prefix: OutputPrefix,
+        key: Option<StreamingKey>,
+    ) -> Self {
+        Self {
+            key_id,
+            status,
+            output_prefix,
+            key,
+            data: None,
+        }
+    }
+
+    /// The key data to write: as read, or serialized from the key.
+    fn key_data(&self) -> Option<KeyData> {
+        if let Some(d) = &self.data {
+            return Some(d.clone());
+        }
+        self.key.as_ref().map(key_to_proto)
+    }
+}
+
+/// A `KeyData` message: type URL, the serialized key (secret, wiped on drop), material type.
+#[derive(Clone)]
+struct KeyData {
+    type_url: String,
+    value: Zeroizing<Vec<u8>>,
+    material: u64,
+}
+
+impl core::fmt::Debug for KeyData {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyData")
+            .field("type_url", &self.type_url)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+fn status_value(s: KeyStatus) -> u64 {
+    match s {
+        KeyStatus::Enabled => 1,
+        KeyStatus::Disabled => 2,
+        KeyStatus::Destroyed => 3,
+    }
+}
+
+fn status_name(s: KeyStatus) -> &'static str {
+    match s {
+        KeyStatus::Enabled => "ENABLED",
+        KeyStatus::Disabled => "DISABLED",
+        KeyStatus::Destroyed => "DESTROYED",
+    }
+}
+
+fn prefix_value(p: OutputPrefix) -> u64 {
+    match p {
+        OutputPrefix::Tink => 1,
+        OutputPrefix::Legacy => 2,
+        OutputPrefix::Raw => 3,
+        OutputPrefix::Crunchy => 4,
+    }
+}
+
+fn prefix_name(p: OutputPrefix) -> &'static str {
+    match p {
+        OutputPrefix::Tink => "TINK",
+        OutputPrefix::Legacy => "LEGACY",
+        OutputPrefix::Raw => "RAW",
+        OutputPrefix::Crunchy => "CRUNCHY",
+    }
+}
+
+const MATERIAL_NAMES: [&str; 5] = [
+    "UNKNOWN_KEYMATERIAL",
+    "SYMMETRIC",
+    "ASYMMETRIC_PRIVATE",
+    "ASYMMETRIC_PUBLIC",
+    "REMOTE",
+];
 
 /// A cleartext Tink keyset of streaming keys.
 ///
@@ -120,34 +209,26 @@ impl Keyset {
                 Some("CRUNCHY") => OutputPrefix::Crunchy,
                 _ => return Err(bad("outputPrefixType missing or unknown")),
             };
-            let key = if status == KeyStatus::Enabled {
-                let data = item.get("keyData").ok_or(bad("keyData missing"))?;
-                let url = data
-                    .get("typeUrl")
-                    .and_then(JsonValue::as_str)
-                    .ok_or(bad("typeUrl missing"))?;
-                match data.get("keyMaterialType").and_then(JsonValue::as_str) {
-                    Some("SYMMETRIC") => {}
-                    _ => return Err(bad("keyMaterialType must be SYMMETRIC")),
+            let data = match item.get("keyData") {
+                Some(d) => Some(json_key_data(d)?),
+                None if status == KeyStatus::Enabled => return Err(bad("keyData missing")),
+                None => None,
+            };
+            let key = match (&data, status) {
+                (Some(d), KeyStatus::Enabled) => {
+                    if d.material != 1 {
+                        return Err(bad("keyMaterialType must be SYMMETRIC"));
+                    }
+                    Some(key_from_proto(&d.type_url, &d.value)?)
                 }
-                let value = data
-                    .get("value")
-                    .and_then(JsonValue::as_str)
-                    .ok_or(bad("keyData value missing"))?;
-                let raw = Zeroizing::new(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(value)
-                        .map_err(|_| bad("keyData value is not base64"))?,
-                );
-                Some(key_from_proto(url, &raw)?)
-            } else {
-                None
+                _ => None,
             };
             keys.push(KeysetKey {
                 key_id,
                 status,
                 output_prefix,
                 key,
+                data,
             });
         }
         Self::checked(primary, keys)
@@ -169,6 +250,152 @@ impl Keyset {
             }
         }
         Self::checked(primary, keys)
+    }
+
+    /// A keyset of `keys` with primary `primary_key_id`, checked as a read keyset is: the
+    /// primary names exactly one key, which is enabled.
+    pub fn new(primary_key_id: u32, keys: Vec<KeysetKey>) -> Result<Self, TinkError> {
+        if keys
+            .iter()
+            .any(|k| k.status != KeyStatus::Destroyed && k.key.is_none() && k.data.is_none())
+        {
+            return Err(TinkError::InvalidKeyset(
+                "an enabled or disabled key needs its key material",
+            ));
+        }
+        Self::checked(primary_key_id, keys)
+    }
+
+    /// The binary `google.crypto.tink.Keyset` protobuf (secret: wiped on drop). Keys read
+    /// from a keyset are written back as read.
+    pub fn to_binary(&self) -> Zeroizing<Vec<u8>> {
+        // Sized in advance (each key: its key data plus a few framing bytes) so the buffer
+        // holding key material is never reallocated.
+        let datas: Vec<Option<KeyData>> = self.keys.iter().map(KeysetKey::key_data).collect();
+        let cap = 16
+            + datas
+                .iter()
+                .map(|d| d.as_ref().map_or(0, |d| d.type_url.len() + d.value.len()) + 64)
+                .sum::<usize>();
+        let mut out = ProtoWriter(Zeroizing::new(Vec::with_capacity(cap)));
+        out.varint(1, u64::from(self.primary_key_id));
+        for (k, data) in self.keys.iter().zip(&datas) {
+            let mut key = ProtoWriter(Zeroizing::new(Vec::with_capacity(
+                data.as_ref()
+                    .map_or(0, |d| d.type_url.len() + d.value.len())
+                    + 48,
+            )));
+            if let Some(d) = data {
+                let mut kd = ProtoWriter(Zeroizing::new(Vec::with_capacity(
+                    d.type_url.len() + d.value.len() + 24,
+                )));
+                kd.bytes(1, d.type_url.as_bytes());
+                kd.bytes(2, &d.value);
+                kd.varint(3, d.material);
+                key.bytes(1, &kd.0);
+            }
+            key.varint(2, status_value(k.status));
+            key.varint(3, u64::from(k.key_id));
+            key.varint(4, prefix_value(k.output_prefix));
+            out.bytes(2, &key.0);
+        }
+        out.0
+    }
+
+    /// The JSON form, as Tink writes it (secret: wiped on drop).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        use base64::engine::general_purpose::STANDARD;
+        let datas: Vec<Option<KeyData>> = self.keys.iter().map(KeysetKey::key_data).collect();
+        let cap = 64
+            + datas
+                .iter()
+                .map(|d| {
+                    d.as_ref()
+                        .map_or(0, |d| d.type_url.len() + d.value.len() * 4 / 3)
+                        + 200
+                })
+                .sum::<usize>();
+        let mut out = Zeroizing::new(String::with_capacity(cap));
+        out.push_str("{\"primaryKeyId\":");
+        out.push_str(&self.primary_key_id.to_string());
+        out.push_str(",\"key\":[");
+        for (i, (k, data)) in self.keys.iter().zip(&datas).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            if let Some(d) = data {
+                out.push_str("\"keyData\":{\"typeUrl\":");
+                push_json_string(&mut out, &d.type_url);
+                out.push_str(",\"value\":\"");
+                // Encoded into a wiping buffer of the exact length, then into `out` (sized
+                // in advance): no unwiped copy.
+                let n = base64::encoded_len(d.value.len(), true).unwrap_or(0);
+                let mut tmp = Zeroizing::new(vec![0u8; n]);
+                let n = STANDARD
+                    .encode_slice(&d.value[..], &mut tmp[..])
+                    .unwrap_or(0);
+                out.push_str(core::str::from_utf8(&tmp[..n]).unwrap_or(""));
+                out.push_str("\",\"keyMaterialType\":\"");
+                out.push_str(
+                    MATERIAL_NAMES
+                        .get(d.material as usize)
+                        .copied()
+                        .unwrap_or("UNKNOWN_KEYMATERIAL"),
+                );
+                out.push_str("\"},");
+            }
+            out.push_str("\"status\":\"");
+            out.push_str(status_name(k.status));
+            out.push_str("\",\"keyId\":");
+            out.push_str(&k.key_id.to_string());
+            out.push_str(",\"outputPrefixType\":\"");
+            out.push_str(prefix_name(k.output_prefix));
+            out.push_str("\"}");
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// The `KeysetInfo` of this keyset (what an encrypted keyset carries in clear): binary.
+    pub(super) fn info_binary(&self) -> Vec<u8> {
+        let mut out = ProtoWriter::default();
+        out.varint(1, u64::from(self.primary_key_id));
+        for k in &self.keys {
+            let mut info = ProtoWriter::default();
+            if let Some(d) = k.key_data() {
+                info.bytes(1, d.type_url.as_bytes());
+            }
+            info.varint(2, status_value(k.status));
+            info.varint(3, u64::from(k.key_id));
+            info.varint(4, prefix_value(k.output_prefix));
+            out.bytes(2, &info.0);
+        }
+        out.0.to_vec()
+    }
+
+    /// The `keysetInfo` object of the JSON form.
+    pub(super) fn info_json(&self) -> String {
+        let mut out = format!("{{\"primaryKeyId\":{},\"keyInfo\":[", self.primary_key_id);
+        for (i, k) in self.keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            if let Some(d) = k.key_data() {
+                out.push_str("\"typeUrl\":");
+                push_json_string(&mut out, &d.type_url);
+                out.push(',');
+            }
+            out.push_str(&format!(
+                "\"status\":\"{}\",\"keyId\":{},\"outputPrefixType\":\"{}\"}}",
+                status_name(k.status),
+                k.key_id,
+                prefix_name(k.output_prefix)
+            ));
+        }
+        out.push_str("]}");
+        out
     }
 
     fn checked(primary: u32, keys: Vec<KeysetKey>) -> Result<Self, TinkError> {
@@ -233,36 +460,160 @@ fn key_from_binary(bytes: &[u8]) -> Result<KeysetKey, TinkError> {
         }
     }
     let status = status.ok_or(bad("key status missing"))?;
-    let key = if status == KeyStatus::Enabled {
-        let data = data.ok_or(bad("key_data missing"))?;
-        let (mut url, mut value, mut material) = (None, None, None);
-        for field in Proto(data) {
-            match field? {
-                (1, Field::Bytes(u)) => {
-                    url = Some(core::str::from_utf8(u).map_err(|_| bad("type_url not UTF-8"))?)
-                }
-                (2, Field::Bytes(v)) => value = Some(v),
-                (3, Field::Varint(m)) => material = Some(m),
-                (1..=3, _) => return Err(bad("wrong wire type in KeyData")),
-                _ => {}
+    let data = match data {
+        Some(d) => Some(binary_key_data(d)?),
+        None if status == KeyStatus::Enabled => return Err(bad("key_data missing")),
+        None => None,
+    };
+    let key = match (&data, status) {
+        (Some(d), KeyStatus::Enabled) => {
+            if d.material != 1 {
+                return Err(bad("key_material_type must be SYMMETRIC"));
             }
+            Some(key_from_proto(&d.type_url, &d.value)?)
         }
-        if material != Some(1) {
-            return Err(bad("key_material_type must be SYMMETRIC"));
-        }
-        Some(key_from_proto(
-            url.ok_or(bad("type_url missing"))?,
-            value.unwrap_or(&[]),
-        )?)
-    } else {
-        None
+        _ => None,
     };
     Ok(KeysetKey {
         key_id: id.unwrap_or(0),
         status,
         output_prefix: prefix.ok_or(bad("output_prefix_type missing"))?,
         key,
+        data,
     })
+}
+
+/// A `KeyData` message from its binary form.
+fn binary_key_data(bytes: &[u8]) -> Result<KeyData, TinkError> {
+    let bad = TinkError::InvalidKeyset;
+    let (mut url, mut value, mut material) = (None, None, 0);
+    for field in Proto(bytes) {
+        match field? {
+            (1, Field::Bytes(u)) => {
+                url = Some(core::str::from_utf8(u).map_err(|_| bad("type_url not UTF-8"))?)
+            }
+            (2, Field::Bytes(v)) => value = Some(v),
+            (3, Field::Varint(m)) => material = m,
+            (1..=3, _) => return Err(bad("wrong wire type in KeyData")),
+            _ => {}
+        }
+    }
+    Ok(KeyData {
+        type_url: url.ok_or(bad("type_url missing"))?.to_owned(),
+        value: Zeroizing::new(value.unwrap_or(&[]).to_vec()),
+        material,
+    })
+}
+
+/// A `keyData` object of the JSON form.
+fn json_key_data(data: &JsonValue) -> Result<KeyData, TinkError> {
+    let bad = TinkError::InvalidKeyset;
+    let url = data
+        .get("typeUrl")
+        .and_then(JsonValue::as_str)
+        .ok_or(bad("typeUrl missing"))?;
+    let material = data
+        .get("keyMaterialType")
+        .and_then(JsonValue::as_str)
+        .and_then(|m| MATERIAL_NAMES.iter().position(|n| *n == m))
+        .ok_or(bad("keyMaterialType missing or unknown"))?;
+    let value = data
+        .get("value")
+        .and_then(JsonValue::as_str)
+        .ok_or(bad("keyData value missing"))?;
+    let raw = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .map_err(|_| bad("keyData value is not base64"))?,
+    );
+    Ok(KeyData {
+        type_url: url.to_owned(),
+        value: raw,
+        material: material as u64,
+    })
+}
+
+/// Serializes a streaming key as its `KeyData`.
+fn key_to_proto(key: &StreamingKey) -> KeyData {
+    let mut params = ProtoWriter::default();
+    let (url, hmac) = match key.params {
+        StreamingParams::AesGcmHkdf {
+            segment_size,
+            derived_key_size,
+            hkdf_hash,
+        } => {
+            params.varint(1, u64::from(segment_size));
+            params.varint(2, u64::from(derived_key_size));
+            params.varint(3, hkdf_hash.proto_value());
+            (AES_GCM_HKDF_TYPE_URL, None)
+        }
+        StreamingParams::AesCtrHmac {
+            segment_size,
+            derived_key_size,
+            hkdf_hash,
+            hmac_hash,
+            tag_size,
+        } => {
+            params.varint(1, u64::from(segment_size));
+            params.varint(2, u64::from(derived_key_size));
+            params.varint(3, hkdf_hash.proto_value());
+            let mut h = ProtoWriter::default();
+            h.varint(1, hmac_hash.proto_value());
+            h.varint(2, u64::from(tag_size));
+            (AES_CTR_HMAC_TYPE_URL, Some(h))
+        }
+    };
+    if let Some(h) = hmac {
+        params.bytes(4, &h.0);
+    }
+    let kv = &key.key_value[..];
+    // version 0 is the proto3 default and not written; the key value is sized in advance so
+    // the buffer holding it is never reallocated (no unwiped copy left behind).
+    let mut value = ProtoWriter(Zeroizing::new(Vec::with_capacity(
+        params.0.len() + kv.len() + 16,
+    )));
+    value.bytes(2, &params.0);
+    value.bytes(3, kv);
+    KeyData {
+        type_url: url.to_owned(),
+        value: value.0,
+        material: 1,
+    }
+}
+
+/// Writes protobuf fields (varints and length-delimited) into a wiping buffer.
+#[derive(Default)]
+pub(super) struct ProtoWriter(pub(super) Zeroizing<Vec<u8>>);
+
+impl ProtoWriter {
+    fn raw_varint(&mut self, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.0.push(b);
+                return;
+            }
+            self.0.push(b | 0x80);
+        }
+    }
+
+    /// A varint field; zero (the proto3 default) is not written.
+    pub(super) fn varint(&mut self, field: u64, v: u64) {
+        if v != 0 {
+            self.raw_varint(field << 3);
+            self.raw_varint(v);
+        }
+    }
+
+    /// A length-delimited field; empty is not written.
+    pub(super) fn bytes(&mut self, field: u64, b: &[u8]) {
+        if !b.is_empty() {
+            self.raw_varint(field << 3 | 2);
+            self.raw_varint(b.len() as u64);
+            self.0.extend_from_slice(b);
+        }
+    }
 }
 
 /// Parses a serialized `AesGcmHkdfStreamingKey` or `AesCtrHmacStreamingKey`.
@@ -328,8 +679,22 @@ fn key_from_proto(type_url: &str, bytes: &[u8]) -> Result<StreamingKey, TinkErro
     StreamingKey::new(params, key_value.unwrap_or(&[]))
 }
 
+/// Writes `s` as a JSON string (quotes, backslashes and control characters escaped).
+pub(super) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// One protobuf field's value.
-enum Field<'a> {
+pub(super) enum Field<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
@@ -337,7 +702,7 @@ enum Field<'a> {
 
 /// Iterates the fields of a protobuf message: (field number, value). Groups and malformed
 /// input are errors.
-struct Proto<'a>(&'a [u8]);
+pub(super) struct Proto<'a>(pub(super) &'a [u8]);
 
 impl Proto<'_> {
     fn varint(&mut self) -> Option<u64> {

@@ -27,10 +27,12 @@
 //! # Ok::<(), s3crypt::cse::tink::TinkError>(())
 //! ```
 
+mod encrypted;
 pub mod io;
 mod keyset;
 mod stream;
 
+pub use encrypted::KeysetMaster;
 pub use keyset::{KeyStatus, Keyset, KeysetKey, OutputPrefix};
 pub use stream::{
     Decryptor, Encryptor, RandomAccess, RangePlan, decrypt_buffer, decrypt_into, encrypt_buffer,
@@ -107,6 +109,15 @@ pub enum TinkError {
     /// The OS random number generator failed.
     #[error("the OS random number generator failed")]
     Random,
+    /// An encrypted keyset did not decrypt: wrong master key or associated data, or a
+    /// tampered keyset.
+    #[error(
+        "the encrypted keyset does not decrypt under this master key and associated data (wrong key, wrong associated data, or tampered)"
+    )]
+    KeysetDecryption,
+    /// The key provider could not open the master key's data key.
+    #[error("the key provider could not open the keyset's master key: {0}")]
+    Kms(#[from] crate::kms::KmsError),
 }
 
 /// A hash function of Tink's key parameters.
@@ -129,6 +140,15 @@ impl HashType {
             3 => Some(Self::Sha256),
             4 => Some(Self::Sha512),
             _ => None,
+        }
+    }
+
+    /// Tink's `HashType` enum value, as [`HashType::from_proto`] reads it.
+    pub fn proto_value(self) -> u64 {
+        match self {
+            Self::Sha1 => 1,
+            Self::Sha256 => 3,
+            Self::Sha512 => 4,
         }
     }
 
