@@ -34,7 +34,8 @@
 //!   `allow` | `forbid`), `legacy_wrapping`, `legacy_cbc`, `mode` (`whole` | `stream`),
 //!   `in`, `out`.
 //!
-//! A keyring is `{"kms": {"key_id", "context": {…}}}` or `{"aes": "<64 hex>"}`.
+//! A keyring is `{"kms": {"key_id", "context": {…}}}`, `{"aes": "<64 hex>"}`, `{"rsa":
+//! "<PKCS#8 DER hex>"}` or `{"rsa_public": "<SubjectPublicKeyInfo DER hex>"}`.
 
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 
@@ -43,7 +44,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
 use s3crypt::cse::s3ec::{
-    self, CommitmentPolicy, ContentMetadata, Keyring, ReadOptions, Release, WriteOptions,
+    self, CommitmentPolicy, ContentMetadata, Keyring, ReadOptions, Release, RsaPrivateKey,
+    RsaPublicKey, WriteOptions,
 };
 use s3crypt::cse::tink::{self, Keyset, KeysetMaster, OutputPrefix, RandomAccess, StreamingKey};
 use s3crypt::keys::{DataKey, WrappingKey};
@@ -307,7 +309,17 @@ fn with_keyring<T>(req: &Value, f: impl FnOnce(&Keyring<'_>) -> Res<T>) -> Res<T
         let key = WrappingKey::from_slice(&unhex(hex)?).map_err(|e| e.to_string())?;
         return f(&Keyring::aes(&key));
     }
-    let kms = kr.get("kms").ok_or("keyring is neither aes nor kms")?;
+    if let Some(hex) = kr.get("rsa").and_then(Value::as_str) {
+        let key = RsaPrivateKey::from_pkcs8_der(&unhex(hex)?).map_err(|e| e.to_string())?;
+        return f(&Keyring::rsa(&key));
+    }
+    if let Some(hex) = kr.get("rsa_public").and_then(Value::as_str) {
+        let key = RsaPublicKey::from_spki_der(&unhex(hex)?).map_err(|e| e.to_string())?;
+        return f(&Keyring::rsa_public(&key));
+    }
+    let kms = kr
+        .get("kms")
+        .ok_or("keyring is neither aes, rsa, rsa_public nor kms")?;
     let key_id = text(kms, "key_id")?;
     let mut context = Context::new();
     if let Some(m) = kms.get("context").and_then(Value::as_object) {

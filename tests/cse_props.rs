@@ -627,6 +627,82 @@ fn tink_encrypted_keysets_round_trip_and_refuse_changes() {
     );
 }
 
+/// RSA keyrings (RSA-OAEP-SHA1): V2 and V3, on the object and in instruction files, written
+/// with the key pair or the public key alone, read with the private key; another key, a
+/// changed wrapped key or content algorithm is refused.
+#[cfg(feature = "aws-lc")]
+#[test]
+fn s3ec_rsa_keyring_round_trips_and_refuses_changes() {
+    use s3ec::{RsaPrivateKey, RsaPublicKey, WrapAlgorithm};
+    let key = RsaPrivateKey::generate(2048).unwrap();
+    let other = RsaPrivateKey::generate(2048).unwrap();
+    let public = RsaPublicKey::from_spki_der(&key.public_key_der()).unwrap();
+    let again = RsaPrivateKey::from_pkcs8_der(&key.to_pkcs8_der()).unwrap();
+    assert_eq!(again.public_key_der(), key.public_key_der());
+    assert!(!format!("{key:?}").contains(&format!("{:?}", &key.to_pkcs8_der()[40..48])));
+    let pt = b"an object the Java client wrote under an RSA key pair".repeat(50);
+    let read = ReadOptions::default().commitment(s3ec::CommitmentPolicy::ForbidEncryptAllowDecrypt);
+    for opts in [WriteOptions::v3(), WriteOptions::v2()] {
+        for writer in [Keyring::rsa(&key), Keyring::rsa_public(&public)] {
+            let obj = s3ec::encrypt(&writer, &opts, &pt).unwrap();
+            assert_eq!(obj.metadata.wrap, WrapAlgorithm::RsaOaepSha1);
+            // Through both metadata layouts.
+            let stored = obj.metadata.to_object_metadata().unwrap();
+            let md =
+                ContentMetadata::from_object(stored.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .unwrap()
+                    .unwrap();
+            assert_eq!(
+                s3ec::decrypt(&md, &Keyring::rsa(&key), &read, &obj.body).unwrap(),
+                pt
+            );
+            assert_eq!(
+                s3ec::decrypt(&md, &Keyring::rsa(&again), &read, &obj.body).unwrap(),
+                pt
+            );
+            let (on_object, file) = obj.metadata.to_instruction_file().unwrap();
+            let md2 = ContentMetadata::from_instruction_file(
+                on_object.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                file.as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(
+                s3ec::decrypt(&md2, &Keyring::rsa(&key), &read, &obj.body).unwrap(),
+                pt
+            );
+            // Refusals: another private key, the public key alone, a changed wrapped key.
+            assert!(s3ec::decrypt(&md, &Keyring::rsa(&other), &read, &obj.body).is_err());
+            assert!(s3ec::decrypt(&md, &Keyring::rsa_public(&public), &read, &obj.body).is_err());
+            for at in [0, md.encrypted_key.len() / 2, md.encrypted_key.len() - 1] {
+                let mut bad = md.clone();
+                bad.encrypted_key[at] ^= 1;
+                assert_eq!(
+                    s3ec::decrypt(&bad, &Keyring::rsa(&key), &read, &obj.body),
+                    Err(s3ec::S3ecError::Unwrap)
+                );
+            }
+            // The wrap binds the content algorithm: the same wrapped key under CBC metadata is
+            // refused even with CBC allowed.
+            if md.format == s3ec::Format::V2 {
+                let mut cbc = md.clone();
+                cbc.content = s3ec::ContentAlgorithm::AesCbc;
+                cbc.iv = Some(s3ec::ContentIv::Cbc([7; 16]));
+                let e = s3ec::decrypt(
+                    &cbc,
+                    &Keyring::rsa(&key),
+                    &read.legacy_cbc(true),
+                    &obj.body[..32],
+                )
+                .unwrap_err();
+                assert_eq!(e, s3ec::S3ecError::ContentAlgorithmMismatch);
+            }
+        }
+    }
+    assert!(RsaPrivateKey::from_pkcs8_der(b"not a key").is_err());
+    assert!(RsaPublicKey::from_spki_der(&key.to_pkcs8_der()).is_err());
+    assert!(RsaPrivateKey::generate(1024).is_err());
+}
+
 #[test]
 fn s3ec_suffix_ranges() {
     let kek = WrappingKey::new([4; 32]);

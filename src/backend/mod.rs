@@ -8,6 +8,8 @@
 
 #[cfg(feature = "aws-lc")]
 mod awslc;
+#[cfg(all(feature = "aws-lc", feature = "cse"))]
+pub(crate) mod rsa;
 #[cfg(not(feature = "aws-lc"))]
 mod rustcrypto;
 

@@ -464,6 +464,14 @@ def s3ec_suite(ours):
 
         v3 = client()
         v2 = client(AlgorithmSuite.ALG_AES_256_GCM_IV12_TAG16_NO_KDF, CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT)
+
+        def client_for_keyring(keyring):
+            conf = S3EncryptionClientConfig(keyring=keyring,
+                                            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT)
+            return S3EncryptionClient(wrapped_s3_client=boto3.client("s3", **cfg), config=conf)
+
+        if os.environ.get("INTEROP_RSA", "1") == "1":
+            rsa_suite(ours, s3, client_for_keyring)
         v2_reader = client(policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT)
 
         contexts = [
@@ -568,6 +576,116 @@ def s3ec_suite(ours):
     finally:
         moto.terminate()
         moto.wait()
+
+
+def rsa_suite(ours, s3, client_for_keyring, pipelines_ok=True):
+    """RSA-OAEP-SHA1 keyrings (the Java client's RSA keyring; no client that writes it is
+    reachable here): objects built from the format's rules with an independent implementation
+    (Python `cryptography` for RSA-OAEP and AES-GCM, the S3EC Python client's own HKDF for V3)
+    read by us; ours read by the S3EC Python client through an RSA keyring written from the
+    same rules (the client's RSA-OAEP-SHA1 metadata and content paths are its own)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from s3_encryption.key_derivation import derive_keys
+    from s3_encryption.materials.keyring import S3Keyring
+    from s3_encryption.materials.materials import AlgorithmSuite
+
+    oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    priv = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs8 = priv.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption()).hex()
+    spki = priv.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo).hex()
+    other_pkcs8 = other.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()).hex()
+    b64 = lambda b: base64.b64encode(b).decode()
+
+    class RsaOaepSha1Keyring(S3Keyring):
+        """Decrypt-only RSA-OAEP-SHA1 keyring, from the Java client's rules."""
+
+        def on_encrypt(self, enc_materials):
+            raise NotImplementedError
+
+        def on_decrypt(self, dec_materials, encrypted_data_keys=None):
+            dec_materials = super().on_decrypt(dec_materials, encrypted_data_keys)
+            edk = (encrypted_data_keys or dec_materials.encrypted_data_keys)[0]
+            check(edk.key_provider_info == "RSA-OAEP-SHA1", f"wrap {edk.key_provider_info}")
+            pseudo = priv.decrypt(edk.encrypted_data_key, oaep)
+            n = pseudo[0]
+            dek, name = pseudo[1 : 1 + n], pseudo[1 + n :]
+            # The client builds V2 materials with the content IV and V3 ones without.
+            committing = dec_materials.iv is None
+            want = {b"115", b"AES/GCM/NoPadding"} if committing else {b"AES/GCM/NoPadding"}
+            if n != 32 or name not in want:
+                raise ValueError(f"pseudo data key: length {n}, cipher name {name!r}")
+            dec_materials.plaintext_data_key = dek
+            return dec_materials
+
+    def construct(fmt, pt, name=b"AES/GCM/NoPadding"):
+        dek = os.urandom(32)
+        wrapped = priv.public_key().encrypt(bytes([32]) + dek + name, oaep)
+        if fmt == "v2":
+            iv = os.urandom(12)
+            body = AESGCM(dek).encrypt(iv, pt, None)
+            meta = {"x-amz-key-v2": b64(wrapped), "x-amz-iv": b64(iv), "x-amz-wrap-alg": "RSA-OAEP-SHA1",
+                    "x-amz-cek-alg": "AES/GCM/NoPadding", "x-amz-tag-len": "128", "x-amz-matdesc": "{}"}
+        else:
+            suite = AlgorithmSuite.ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY
+            mid = os.urandom(28)
+            key, commit = derive_keys(dek, mid, suite)
+            body = AESGCM(key).encrypt(suite.kc_gcm_iv, pt, suite.suite_id_bytes)
+            meta = {"x-amz-3": b64(wrapped), "x-amz-w": "22", "x-amz-c": "115", "x-amz-d": b64(commit),
+                    "x-amz-i": b64(mid), "x-amz-m": '{"owner":"team-a"}'}
+        return body, meta
+
+    for fmt in ("v2", "v3"):
+        for size in (0, 1, 70_000):
+            pt = os.urandom(size)
+            names = [b"AES/GCM/NoPadding"] + ([b"115"] if fmt == "v3" else [])
+            for name in names:
+                body, meta = construct(fmt, pt, name)
+                req = {"op": "s3ec-decrypt", "keyring": {"rsa": pkcs8}, "metadata": meta, "instruction": None,
+                       "policy": "forbid", "mode": "whole", "in": write("rsa.body", body), "out": path("rsa.out")}
+                ours.ok(req)
+                check(read("rsa.out") == pt, f"rsa {fmt} {size}: our read differs")
+                count("s3ec rsa: built from the format's rules, we read")
+                ours.refused(dict(req, keyring={"rsa": other_pkcs8}), f"rsa {fmt}: another private key")
+                bad = dict(meta)
+                k = "x-amz-key-v2" if fmt == "v2" else "x-amz-3"
+                raw = bytearray(base64.b64decode(bad[k]))
+                raw[len(raw) // 2] ^= 1
+                bad[k] = b64(bytes(raw))
+                ours.refused(dict(req, metadata=bad), f"rsa {fmt}: changed wrapped key")
+                count("s3ec rsa: refusals", 2)
+            # A wrap made for CBC, on a GCM object: the wrap's cipher name gives it away.
+            body, meta = construct(fmt, pt, b"AES/CBC/PKCS5Padding")
+            ours.refused({"op": "s3ec-decrypt", "keyring": {"rsa": pkcs8}, "metadata": meta, "instruction": None,
+                          "policy": "forbid", "mode": "whole", "legacy_cbc": True,
+                          "in": write("rsa.body", body), "out": path("rsa.out")}, f"rsa {fmt}: CBC cipher name")
+            count("s3ec rsa: refusals")
+
+    reader = client_for_keyring(RsaOaepSha1Keyring())
+    for fmt in ("v3", "v2"):
+        for layout in ("object", "instruction"):
+            for kr in ({"rsa": pkcs8}, {"rsa_public": spki}):
+                for size in (0, 1, 70_000):
+                    pt = os.urandom(size)
+                    key = f"ours/rsa/{fmt}/{layout}/{list(kr)[0]}/{size}"
+                    r = ours.ok({"op": "s3ec-encrypt", "keyring": kr, "format": fmt, "layout": layout, "parts": 0,
+                                 "in": write("rsa.pt", pt), "out": path("rsa.ours")})
+                    check((r["metadata"].get("x-amz-wrap-alg") or r["metadata"].get("x-amz-w")
+                           or json.loads(r["instruction"] or "{}").get("x-amz-wrap-alg")
+                           or json.loads(r["instruction"] or "{}").get("x-amz-w")) in ("RSA-OAEP-SHA1", "22"),
+                          f"{key}: not an RSA-OAEP-SHA1 wrap")
+                    s3.put_object(Bucket="interop", Key=key, Body=read("rsa.ours"), Metadata=r["metadata"])
+                    if r["instruction"] is not None:
+                        s3.put_object(Bucket="interop", Key=key + ".instruction", Body=r["instruction"].encode(),
+                                      Metadata={"x-amz-crypto-instr-file": ""})
+                    got = reader.get_object(Bucket="interop", Key=key)["Body"].read()
+                    check(got == pt, f"{key}: the client reads other bytes")
+                    count("s3ec rsa: we wrote, the client read (RSA keyring from the format's rules)")
 
 
 def their_refusals(ours, s3, our_read, key, ctx, name):

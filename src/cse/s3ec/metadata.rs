@@ -105,10 +105,11 @@ pub enum WrapAlgorithm {
     /// V1 without `x-amz-wrap-alg` and a ≤ 48-byte key: AES/ECB/PKCS5Padding (decrypt only,
     /// legacy opt-in).
     AesEcb,
-    /// `RSA-OAEP-SHA1` / `22`: recognised, not implemented by this crate.
+    /// `RSA-OAEP-SHA1` / `22`: RSA-OAEP (SHA-1) of the data key and the content cipher name
+    /// (feature `aws-lc`; see `Keyring::Rsa`).
     RsaOaepSha1,
-    /// Legacy RSA wraps (`RSA/ECB/OAEPWithSHA-256AndMGF1Padding`, V1 RSA): recognised, not
-    /// implemented.
+    /// Legacy RSA wraps (`RSA/ECB/OAEPWithSHA-256AndMGF1Padding`, V1 RSA): recognised and
+    /// refused (no constant-time implementation of OAEP with SHA-256 and MGF1-SHA-1).
     RsaLegacy,
 }
 

@@ -28,6 +28,11 @@
 
 mod gcm;
 mod metadata;
+#[cfg(feature = "aws-lc")]
+mod rsa;
+
+#[cfg(feature = "aws-lc")]
+pub use rsa::{RsaPrivateKey, RsaPublicKey};
 
 use std::collections::BTreeMap;
 
@@ -135,6 +140,15 @@ pub enum S3ecError {
     /// The OS random number generator failed.
     #[error("the OS random number generator failed")]
     Random,
+    /// An RSA key that is not a PKCS#8 / SubjectPublicKeyInfo RSA key of 2048 to 8192 bits.
+    #[error(
+        "not an RSA key of 2048 to 8192 bits in PKCS#8 (private) or SubjectPublicKeyInfo (public) DER"
+    )]
+    InvalidRsaKey,
+    /// The wrap names another content algorithm than the metadata (a changed
+    /// `x-amz-cek-alg` / `x-amz-c`).
+    #[error("the wrapped data key was made for another content algorithm than the metadata names")]
+    ContentAlgorithmMismatch,
 }
 
 /// The commitment policy, as the AWS clients name it.
@@ -237,6 +251,17 @@ pub enum Keyring<'a> {
         /// The material description stored with the object (`x-amz-matdesc` / `x-amz-m`).
         description: BTreeMap<String, String>,
     },
+    /// An RSA key pair or public key (feature `aws-lc`): writes and reads `RSA-OAEP-SHA1`
+    /// (the Java client's RSA keyring); a public key alone only writes.
+    #[cfg(feature = "aws-lc")]
+    Rsa {
+        /// The private key (reads, and writes with its public half).
+        private: Option<&'a RsaPrivateKey>,
+        /// The public key, when there is no private key (writes only).
+        public: Option<&'a RsaPublicKey>,
+        /// The material description stored with the object (`x-amz-matdesc` / `x-amz-m`).
+        description: BTreeMap<String, String>,
+    },
     /// A KMS key through a [`KeyProvider`]: writes and reads `kms+context`; reads `kms` with
     /// [`ReadOptions::legacy_wrapping`].
     Kms {
@@ -259,6 +284,16 @@ impl core::fmt::Debug for Keyring<'_> {
                 .field("key", &"<redacted>")
                 .field("description", description)
                 .finish(),
+            #[cfg(feature = "aws-lc")]
+            Self::Rsa {
+                private,
+                description,
+                ..
+            } => f
+                .debug_struct("Keyring::Rsa")
+                .field("private", &private.is_some())
+                .field("description", description)
+                .finish(),
             Self::Kms { key_id, .. } => f
                 .debug_struct("Keyring::Kms")
                 .field("key_id", key_id)
@@ -272,6 +307,27 @@ impl<'a> Keyring<'a> {
     pub fn aes(key: &'a WrappingKey) -> Self {
         Self::Aes {
             key,
+            description: BTreeMap::new(),
+        }
+    }
+
+    /// An RSA keyring that reads and writes (`RSA-OAEP-SHA1`), with an empty material
+    /// description.
+    #[cfg(feature = "aws-lc")]
+    pub fn rsa(private: &'a RsaPrivateKey) -> Self {
+        Self::Rsa {
+            private: Some(private),
+            public: None,
+            description: BTreeMap::new(),
+        }
+    }
+
+    /// An RSA keyring that only writes (the reader holds the private key).
+    #[cfg(feature = "aws-lc")]
+    pub fn rsa_public(public: &'a RsaPublicKey) -> Self {
+        Self::Rsa {
+            private: None,
+            public: Some(public),
             description: BTreeMap::new(),
         }
     }
@@ -458,9 +514,25 @@ pub fn unwrap_data_key(
             legacy("the V1 AES/ECB wrap")?;
             ecb_unwrap(key, &md.encrypted_key)
         }
-        (WrapAlgorithm::RsaOaepSha1 | WrapAlgorithm::RsaLegacy, _) => {
-            Err(S3ecError::Unsupported("RSA keyrings"))
-        }
+        #[cfg(feature = "aws-lc")]
+        (
+            WrapAlgorithm::RsaOaepSha1,
+            Keyring::Rsa {
+                private: Some(private),
+                ..
+            },
+        ) => rsa::unwrap(private, &md.encrypted_key, md.content),
+        #[cfg(feature = "aws-lc")]
+        (WrapAlgorithm::RsaOaepSha1, Keyring::Rsa { private: None, .. }) => Err(
+            S3ecError::Unsupported("reading with an RSA public key (the private key unwraps)"),
+        ),
+        (WrapAlgorithm::RsaLegacy, _) => Err(S3ecError::Unsupported(
+            "the legacy RSA/ECB/OAEPWithSHA-256AndMGF1Padding wrap (OAEP with MGF1-SHA-1: no constant-time implementation available)",
+        )),
+        #[cfg(not(feature = "aws-lc"))]
+        (WrapAlgorithm::RsaOaepSha1, _) => Err(S3ecError::Unsupported(
+            "RSA keyrings need the aws-lc feature (constant-time RSA)",
+        )),
         (wrap, _) => Err(S3ecError::WrongKeyring(wrap)),
     }
 }
@@ -719,6 +791,24 @@ fn new_object(
                 random.data_key.duplicate(),
                 WrapAlgorithm::AesGcm,
                 w.to_vec(),
+                description.clone(),
+            )
+        }
+        #[cfg(feature = "aws-lc")]
+        Keyring::Rsa {
+            private,
+            public,
+            description,
+        } => {
+            let public = match (private, public) {
+                (Some(p), _) => p.public(),
+                (None, Some(p)) => p.inner(),
+                (None, None) => return Err(S3ecError::InvalidRsaKey),
+            };
+            (
+                random.data_key.duplicate(),
+                WrapAlgorithm::RsaOaepSha1,
+                rsa::wrap(public, &random.data_key, content)?,
                 description.clone(),
             )
         }
