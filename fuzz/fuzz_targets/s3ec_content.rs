@@ -10,7 +10,6 @@ use s3crypt::cse::s3ec::{
 };
 use s3crypt::keys::WrappingKey;
 
-
 fuzz_target!(|data: &[u8]| {
     if data.len() < 17 {
         return;
@@ -49,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
     // (CBC has no authentication: only its padding is checked).
     let dek = s3crypt::keys::DataKey::new([0x24; 32]);
     if s3ec::decrypt_with_data_key(&md, &dek, &opts, body).is_ok() {
-        assert_eq!(md.content, s3ec::ContentAlgorithm::AesCbc, "a forged GCM body decrypted");
+        assert_eq!(
+            md.content,
+            s3ec::ContentAlgorithm::AesCbc,
+            "a forged GCM body decrypted"
+        );
     }
     let whole = s3ec::decrypt(&md, &keyring, &opts, body);
     assert!(whole.is_err(), "a forged object decrypted");

@@ -13,8 +13,14 @@ use s3crypt::sse::object::{MinioCodec, Read, ServerKit, StoredObject, StoredPart
 
 const HEADERS: [(&str, &str); 3] = [
     ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
-    ("x-amz-server-side-encryption-customer-key", "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8="),
-    ("x-amz-server-side-encryption-customer-key-MD5", "jeuBRyIvpeUGr7P9sHL8dw=="),
+    (
+        "x-amz-server-side-encryption-customer-key",
+        "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=",
+    ),
+    (
+        "x-amz-server-side-encryption-customer-key-MD5",
+        "jeuBRyIvpeUGr7P9sHL8dw==",
+    ),
 ];
 
 fn u64_at(d: &[u8], i: usize) -> u64 {
@@ -35,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
         .map(|i| StoredPart {
             number: u32::from(head[1 + i]),
             // Small sizes mostly, any size sometimes.
-            stored_size: if head[5] & (1 << i) != 0 { u64_at(head, 8 * i) } else { u64_at(head, 8 * i) % 300_000 },
+            stored_size: if head[5] & (1 << i) != 0 {
+                u64_at(head, 8 * i)
+            } else {
+                u64_at(head, 8 * i) % 300_000
+            },
         })
         .collect();
     let read = match head[6] % 4 {
@@ -50,12 +60,25 @@ fuzz_target!(|data: &[u8]| {
     let metadata: BTreeMap<String, String> = meta_text
         .lines()
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (format!("X-Minio-Internal-Server-Side-Encryption-{k}"), v.to_owned()))
+        .map(|(k, v)| {
+            (
+                format!("X-Minio-Internal-Server-Side-Encryption-{k}"),
+                v.to_owned(),
+            )
+        })
         .collect();
     let codec = MinioCodec;
     let kit = ServerKit::new(&codec);
-    let req = headers::parse(&RequestContext::new(Operation::GetObject, Transport::Tls), &HEADERS).unwrap();
-    let obj = StoredObject { metadata: &metadata, parts: &parts, etag: "0123456789abcdef0123456789abcdef" };
+    let req = headers::parse(
+        &RequestContext::new(Operation::GetObject, Transport::Tls),
+        &HEADERS,
+    )
+    .unwrap();
+    let obj = StoredObject {
+        metadata: &metadata,
+        parts: &parts,
+        etag: "0123456789abcdef0123456789abcdef",
+    };
     if let Ok(mut plan) = kit.get_object(&req, &obj, "bucket", "object", Read::Whole) {
         let mut out = Vec::new();
         let _ = plan.body.update(body.as_bytes(), &mut out);

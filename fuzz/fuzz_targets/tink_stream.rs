@@ -75,4 +75,17 @@ fuzz_target!(|data: &[u8]| {
             assert!(buf.iter().all(|&b| b == 0));
         }
     }
+    // The seekable reader over the same bytes: a seek anywhere and a read never panic and
+    // never return bytes of a random ciphertext (nor an early end).
+    if let Ok(mut r) = tink::io::SeekableReader::new(std::io::Cursor::new(rest), &key, ad) {
+        use std::io::{Read, Seek, SeekFrom};
+        let n = r.plaintext_len();
+        let _ = r.seek(SeekFrom::Start(u64::from(ctl) % (n + 2)));
+        let mut buf = [0u8; 37];
+        assert!(
+            r.read(&mut buf).is_err(),
+            "the seekable reader read a random ciphertext"
+        );
+        assert!(r.read(&mut buf).is_err(), "a failed reader read again");
+    }
 });
