@@ -232,7 +232,16 @@ fn freed_heap_holds_no_key_bytes() {
         // A refused keyset (a key after the good one is malformed) must free as cleanly.
         let bad = Zeroizing::new(json.replace(r#""RAW"}]"#, r#""RAW"}, 5]"#));
         scan_while("tink keyset json", &[&tink_raw, value.as_bytes()], || {
-            let ks = s3crypt::cse::tink::Keyset::from_json(&json).unwrap();
+            use s3crypt::cse::tink::{Keyset, KeysetMaster};
+            let ks = Keyset::from_json(&json).unwrap();
+            // Written back in every form, and an encrypted keyset read again.
+            drop(ks.to_binary());
+            drop(ks.to_json());
+            let master = KeysetMaster::aes256_gcm(&WrappingKey::new([0x77; 32]));
+            let enc = ks.to_encrypted_binary(&master, b"ad").unwrap();
+            drop(Keyset::from_encrypted_binary(&enc, &master, b"ad").unwrap());
+            let enc = ks.to_encrypted_json(&master, b"").unwrap();
+            drop(Keyset::from_encrypted_json(&enc, &master, b"").unwrap());
             drop(ks);
             assert!(s3crypt::cse::tink::Keyset::from_json(&bad).is_err());
         });

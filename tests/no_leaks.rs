@@ -201,4 +201,28 @@ fn cse_prints_no_key_material() {
     assert_clean("s3proxy::Encrypted", &format!("{p:?}"), &dek_raw);
     let e = s3proxy::decrypt(&other, &p.wrapped_dek, &p.body).unwrap_err();
     assert_clean("S3proxyError", &format!("{e:?} {e}"), &raw);
+
+    // Encrypted keysets: the master key, the keyset inside, and their errors.
+    let master = tink::KeysetMaster::aes256_gcm(&WrappingKey::new(dek_raw));
+    assert_clean("KeysetMaster", &format!("{master:?}"), &dek_raw);
+    let enc = ks.to_encrypted_json(&master, b"ad").unwrap();
+    let back = tink::Keyset::from_encrypted_json(&enc, &master, b"ad").unwrap();
+    assert_clean("Keyset (from encrypted)", &format!("{back:?}"), &raw);
+    for k in &back.keys {
+        assert_clean("KeysetKey", &format!("{k:?}"), &raw);
+    }
+    let e = tink::Keyset::from_encrypted_json(&enc, &master, b"other").unwrap_err();
+    assert_clean("TinkError (keyset)", &format!("{e:?} {e}"), &raw);
+    assert_clean("TinkError (keyset)", &format!("{e:?} {e}"), &dek_raw);
+
+    // RSA keyrings: the private key prints its size only.
+    #[cfg(feature = "aws-lc")]
+    {
+        let rsa = s3ec::RsaPrivateKey::generate(2048).unwrap();
+        let der = rsa.to_pkcs8_der();
+        let text = format!("{rsa:?} {:?}", s3ec::Keyring::rsa(&rsa));
+        // Any 16 bytes from the middle of the PKCS#8 (the private exponent and primes).
+        assert_clean("RsaPrivateKey", &text, &der[200..232]);
+        assert!(!text.contains("MII"), "no PEM/base64 of the key: {text}");
+    }
 }
