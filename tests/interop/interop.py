@@ -256,6 +256,8 @@ def tink_templates(ours):
         first, later = layout(handle)
         sizes = [0, 1, first - 1, first, first + 1, first + later - 1, first + later, first + later + 1]
         sizes.append(3 * (1 << 20) + 17)
+        # And a few anywhere in the first three segments.
+        sizes += [RNG.randrange(0, 3 * (first + later)) for _ in range(4)]
         for size in sizes:
             pt = os.urandom(size)
             aad = os.urandom(RNG.randrange(0, 40))
@@ -747,8 +749,10 @@ def main():
     ours.p.wait()
     for group, n in COUNTS.items():
         print(f"{group}: {n} cases")
-    print(f"interop: all {sum(COUNTS.values())} cases passed in {time.time() - started:.0f} s "
-          f"(tink {tink.__version__ if hasattr(tink, '__version__') else '?'}, boto3 {boto3.__version__})")
+    from importlib.metadata import version
+
+    libs = ", ".join(f"{n} {version(n)}" for n in ("tink", "amazon-s3-encryption-client-python", "moto", "boto3"))
+    print(f"interop: all {sum(COUNTS.values())} cases passed in {time.time() - started:.0f} s ({libs})")
 
 
 if __name__ == "__main__":
