@@ -209,20 +209,8 @@ impl Keyset {
                 Some("CRUNCHY") => OutputPrefix::Crunchy,
                 _ => return Err(bad("outputPrefixType missing or unknown")),
             };
-            let data = match item.get("keyData") {
-                Some(d) => Some(json_key_data(d)?),
-                None if status == KeyStatus::Enabled => return Err(bad("keyData missing")),
-                None => None,
-            };
-            let key = match (&data, status) {
-                (Some(d), KeyStatus::Enabled) => {
-                    if d.material != 1 {
-                        return Err(bad("keyMaterialType must be SYMMETRIC"));
-                    }
-                    Some(key_from_proto(&d.type_url, &d.value)?)
-                }
-                _ => None,
-            };
+            let data = item.get("keyData").map(json_key_data).transpose()?;
+            let key = enabled_key(data.as_ref(), status)?;
             keys.push(KeysetKey {
                 key_id,
                 status,
@@ -460,20 +448,8 @@ fn key_from_binary(bytes: &[u8]) -> Result<KeysetKey, TinkError> {
         }
     }
     let status = status.ok_or(bad("key status missing"))?;
-    let data = match data {
-        Some(d) => Some(binary_key_data(d)?),
-        None if status == KeyStatus::Enabled => return Err(bad("key_data missing")),
-        None => None,
-    };
-    let key = match (&data, status) {
-        (Some(d), KeyStatus::Enabled) => {
-            if d.material != 1 {
-                return Err(bad("key_material_type must be SYMMETRIC"));
-            }
-            Some(key_from_proto(&d.type_url, &d.value)?)
-        }
-        _ => None,
-    };
+    let data = data.map(binary_key_data).transpose()?;
+    let key = enabled_key(data.as_ref(), status)?;
     Ok(KeysetKey {
         key_id: id.unwrap_or(0),
         status,
@@ -481,6 +457,23 @@ fn key_from_binary(bytes: &[u8]) -> Result<KeysetKey, TinkError> {
         key,
         data,
     })
+}
+
+/// The usable key of a keyset entry: an enabled key must carry symmetric key data of a
+/// streaming key type; a disabled or destroyed key's data (if any) is kept, not used.
+fn enabled_key(
+    data: Option<&KeyData>,
+    status: KeyStatus,
+) -> Result<Option<StreamingKey>, TinkError> {
+    let bad = TinkError::InvalidKeyset;
+    if status != KeyStatus::Enabled {
+        return Ok(None);
+    }
+    let d = data.ok_or(bad("an enabled key has no key data"))?;
+    if d.material != 1 {
+        return Err(bad("key material type must be SYMMETRIC"));
+    }
+    key_from_proto(&d.type_url, &d.value).map(Some)
 }
 
 /// A `KeyData` message from its binary form.
