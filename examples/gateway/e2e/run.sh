@@ -213,4 +213,26 @@ while read -r s; do
 done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64" "$KEY3" "$(printf '%s' "$KEY3" | base64 -w0)"; cat "$WORK/boto3-keys")
 ok "no key in the gateway's log at RUST_LOG=trace ($(wc -l <"$WORK/gw.log") lines)"
 
+# ----- GATEWAY_PLAINTEXT=1 refuses every write that would encrypt --------------------------
+PT_ROOT=$WORK/plain
+env -u GATEWAY_HTTP_ADDR GATEWAY_ROOT="$PT_ROOT" GATEWAY_ADDR=127.0.0.1:19444 GATEWAY_PLAINTEXT=1 \
+  "$GW" >>"$WORK/gw-plain.log" 2>&1 &
+PT_PID=$!
+for _ in $(seq 100); do
+  [ -f "$PT_ROOT/tls/ca.pem" ] && (exec 3<>/dev/tcp/127.0.0.1/19444) 2>/dev/null && break
+  sleep 0.1
+done
+awsp() { AWS_CA_BUNDLE=$PT_ROOT/tls/ca.pem "$AWS_BIN" --endpoint-url "https://127.0.0.1:19444" "$@"; }
+awsp s3 mb s3://plain >/dev/null
+awsp s3 cp small.bin s3://plain/small.bin >/dev/null || fail "plaintext gateway: plain PUT"
+refused() { if "$@" >/dev/null 2>err.txt; then kill "$PT_PID"; fail "plaintext gateway accepted: $*"; fi
+  grep -q NotImplemented err.txt || { kill "$PT_PID"; fail "plaintext gateway: $* answered $(cat err.txt)"; }; }
+refused awsp s3api put-object --bucket plain --key s3.bin --body small.bin --server-side-encryption AES256
+refused awsp s3api copy-object --bucket plain --key c.bin --copy-source plain/small.bin --server-side-encryption AES256
+refused awsp s3api create-multipart-upload --bucket plain --key mp.bin --server-side-encryption AES256
+refused awsp s3api put-bucket-encryption --bucket plain --server-side-encryption-configuration \
+  '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+kill "$PT_PID"; wait "$PT_PID" 2>/dev/null || true
+ok "GATEWAY_PLAINTEXT=1: SSE on PUT, copy and multipart and a bucket default are refused (501)"
+
 echo "e2e: $PASS checks passed"

@@ -3,14 +3,16 @@
 //! SSE-KMS, bucket default encryption, multipart, copies with key changes).
 //!
 //! Configuration (environment):
-//! - `GATEWAY_ROOT`: data directory (default `./gateway-data`);
+//! - `GATEWAY_ROOT`: data directory (default `target/gateway-data`: git ignores it, and the
+//!   TLS private key is never left in a checkout's tracked tree);
 //! - `GATEWAY_ADDR`: HTTPS listen address (default `127.0.0.1:8443`);
 //! - `GATEWAY_HTTP_ADDR`: an optional plain-HTTP listener (SSE-C is refused there, as S3 does);
 //! - `GATEWAY_ACCESS_KEY`, `GATEWAY_SECRET_KEY`: the SigV4 credentials (required);
 //! - `GATEWAY_KMS_KEYS`: `id:base64-32-bytes,…` — the KMS keys for SSE-S3 (the first) and
 //!   SSE-KMS (any, by id); without it SSE-S3/SSE-KMS answer 501;
-//! - `GATEWAY_PLAINTEXT=1`: store without encryption (a baseline for benchmarks; SSE
-//!   headers are then refused);
+//! - `GATEWAY_PLAINTEXT=1`: store without encryption (a baseline for benchmarks): every
+//!   write that would encrypt — SSE headers on PUT, POST, copy or multipart, a bucket
+//!   default encryption — is refused (501);
 //! - `RUST_LOG`: log filter. s3s 0.14 logs whole requests — SSE-C keys included — at debug
 //!   level, so its level (and hyper's) is capped at info whatever `RUST_LOG` says.
 //!
@@ -151,7 +153,7 @@ where
 async fn main() -> Result<(), Error> {
     init_logging();
     let root = std::path::PathBuf::from(
-        std::env::var("GATEWAY_ROOT").unwrap_or_else(|_| "gateway-data".into()),
+        std::env::var("GATEWAY_ROOT").unwrap_or_else(|_| "target/gateway-data".into()),
     );
     let addr: SocketAddr = std::env::var("GATEWAY_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:8443".into())
@@ -175,6 +177,7 @@ async fn main() -> Result<(), Error> {
     builder.set_route(route::BucketEncryptionRoute {
         store: store::Store::open(&root)?,
         kms_key_ids,
+        plaintext,
     });
     let service = builder.build();
 

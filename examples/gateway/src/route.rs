@@ -13,6 +13,8 @@ use crate::store::Store;
 pub struct BucketEncryptionRoute {
     pub store: Store,
     pub kms_key_ids: Vec<String>,
+    /// `GATEWAY_PLAINTEXT=1`: a default encryption would encrypt later writes; refused.
+    pub plaintext: bool,
 }
 
 /// The bucket of a path-style `/<bucket>?encryption` request.
@@ -63,6 +65,9 @@ impl S3Route for BucketEncryptionRoute {
                 let text = std::str::from_utf8(&body).map_err(|_| s3_error!(MalformedXML))?;
                 let cfg = BucketEncryption::from_xml(text)
                     .map_err(|e| s3_err(e.code(), e.http_status(), e.message()))?;
+                if self.plaintext && cfg.default.is_some() {
+                    return Err(crate::s3::plaintext_refusal());
+                }
                 if let Some(id) = cfg.default.as_ref().and_then(|d| d.key_id())
                     && !self.kms_key_ids.iter().any(|k| k == id)
                 {

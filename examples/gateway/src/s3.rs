@@ -109,6 +109,14 @@ enum BodySource {
     CopySource,
 }
 
+/// What a gateway started with `GATEWAY_PLAINTEXT=1` answers a write that would encrypt.
+pub fn plaintext_refusal() -> s3s::S3Error {
+    s3_error!(
+        NotImplemented,
+        "this gateway stores without encryption (GATEWAY_PLAINTEXT=1): SSE headers and bucket default encryption are refused"
+    )
+}
+
 /// Streams `body` through `enc` into a temp file; returns (path, plaintext MD5, plaintext
 /// size, stored size).
 async fn write_body(
@@ -248,6 +256,21 @@ impl Gateway {
             .ok_or_else(|| s3_error!(NoSuchBucket))
     }
 
+    /// `GATEWAY_PLAINTEXT=1`: every write that would encrypt (SSE headers, or a bucket
+    /// default left from before) is refused, PUT, POST, copy and multipart alike.
+    fn refuse_encryption_if_plaintext(
+        &self,
+        sse: &headers::SseRequest,
+        cfg: &BucketEncryption,
+    ) -> S3Result<()> {
+        if self.plaintext
+            && (!matches!(sse.encryption(), headers::Encryption::None) || cfg.default.is_some())
+        {
+            return Err(plaintext_refusal());
+        }
+        Ok(())
+    }
+
     async fn bucket_cfg(&self, bucket: &str) -> S3Result<BucketEncryption> {
         let rec = self.bucket(bucket).await?;
         Ok(match rec.encryption {
@@ -289,12 +312,7 @@ impl Gateway {
     ) -> S3Result<(String, Vec<(&'static str, String)>)> {
         let cfg = self.bucket_cfg(bucket).await?;
         let sse = sse_fields(&cfg)?;
-        if self.plaintext && !matches!(sse.encryption(), headers::Encryption::None) {
-            return Err(s3_error!(
-                NotImplemented,
-                "this gateway stores without encryption"
-            ));
-        }
+        self.refuse_encryption_if_plaintext(&sse, &cfg)?;
         let plan = self
             .kit()
             .put_object(&sse, &cfg, bucket, key)
@@ -411,6 +429,71 @@ impl Gateway {
     }
 }
 
+/// A key echoed in an answer that has no `encoding-type` (DeleteObjects, multipart): left
+/// out when XML 1.0 cannot carry it, so the answer stays well-formed.
+fn echo_key(key: &str) -> Option<String> {
+    KeyEncoding { url: false }.text(key).ok()
+}
+
+/// How a listing writes keys and prefixes: raw, or percent-encoded when the client asked
+/// for `encoding-type=url` (as S3: every byte but the unreserved characters and `/`, which
+/// SDKs decode). Raw text with a character XML 1.0 forbids (NUL, most controls, U+FFFE,
+/// U+FFFF) is refused rather than written into XML no parser accepts.
+#[derive(Clone, Copy)]
+struct KeyEncoding {
+    url: bool,
+}
+
+impl KeyEncoding {
+    fn of(t: Option<&s3s::dto::EncodingType>) -> Self {
+        Self {
+            url: t.is_some_and(|t| t.as_str() == "url"),
+        }
+    }
+
+    fn echo(self) -> Option<s3s::dto::EncodingType> {
+        self.url
+            .then(|| s3s::dto::EncodingType::from_static(s3s::dto::EncodingType::URL))
+    }
+
+    fn text(self, s: &str) -> S3Result<String> {
+        if self.url {
+            let mut out = String::with_capacity(s.len());
+            for b in s.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            return Ok(out);
+        }
+        let xml_char = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+        if s.chars().all(xml_char) {
+            Ok(s.to_owned())
+        } else {
+            Err(s3_error!(
+                InvalidArgument,
+                "the listing holds a key with a character XML 1.0 cannot carry; list with encoding-type=url"
+            ))
+        }
+    }
+
+    fn opt(self, s: Option<&str>) -> S3Result<Option<String>> {
+        s.map(|s| self.text(s)).transpose()
+    }
+
+    fn prefixes(self, cps: Vec<CommonPrefix>) -> S3Result<Vec<CommonPrefix>> {
+        cps.into_iter()
+            .map(|cp| {
+                Ok(CommonPrefix {
+                    prefix: self.opt(cp.prefix.as_deref())?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// One page of a listing; `next` is set when it is truncated.
 struct Listing {
     objects: Vec<ObjectRecord>,
@@ -418,9 +501,9 @@ struct Listing {
     next: Option<String>,
 }
 
-fn object_dto(r: &ObjectRecord) -> Object {
-    Object {
-        key: Some(r.key.clone()),
+fn object_dto(r: &ObjectRecord, enc: KeyEncoding) -> S3Result<Object> {
+    Ok(Object {
+        key: Some(enc.text(&r.key)?),
         size: Some(r.size as i64),
         e_tag: Some(etag(&r.etag)),
         last_modified: Some(timestamp(r.last_modified)),
@@ -428,7 +511,7 @@ fn object_dto(r: &ObjectRecord) -> Object {
             ObjectStorageClass::STANDARD,
         )),
         ..Default::default()
-    }
+    })
 }
 
 fn copy_source(cs: &s3s::dto::CopySource) -> S3Result<(String, String)> {
@@ -678,6 +761,7 @@ impl S3 for Gateway {
         let src = self.object(&sb, &sk).await?;
         let cfg = self.bucket_cfg(&i.bucket).await?;
         let sse = Self::parse(Operation::CopyObject, t, &cfg, &req.headers)?;
+        self.refuse_encryption_if_plaintext(&sse, &cfg)?;
         let replace = i
             .metadata_directive
             .as_ref()
@@ -786,7 +870,7 @@ impl S3 for Gateway {
         for o in &req.input.delete.objects {
             self.store.delete_object(b, &o.key).await.map_err(io_err)?;
             deleted.push(DeletedObject {
-                key: Some(o.key.clone()),
+                key: echo_key(&o.key),
                 ..Default::default()
             });
         }
@@ -813,16 +897,22 @@ impl S3 for Gateway {
             .list(&i.bucket, &prefix, &marker, i.delimiter.as_deref(), max)
             .await?;
         let truncated = next.is_some();
+        let enc = KeyEncoding::of(i.encoding_type.as_ref());
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(i.bucket.clone()),
-            prefix: Some(prefix),
-            marker: Some(marker),
+            prefix: Some(enc.text(&prefix)?),
+            marker: Some(enc.text(&marker)?),
             max_keys: Some(max as i32),
             is_truncated: Some(truncated),
-            next_marker: next,
-            delimiter: i.delimiter.clone(),
-            contents: Some(objs.iter().map(object_dto).collect()),
-            common_prefixes: Some(cps),
+            next_marker: enc.opt(next.as_deref())?,
+            delimiter: enc.opt(i.delimiter.as_deref())?,
+            contents: Some(
+                objs.iter()
+                    .map(|o| object_dto(o, enc))
+                    .collect::<S3Result<_>>()?,
+            ),
+            common_prefixes: Some(enc.prefixes(cps)?),
+            encoding_type: enc.echo(),
             ..Default::default()
         }))
     }
@@ -850,18 +940,24 @@ impl S3 for Gateway {
             .await?;
         let truncated = next.is_some();
         let next = next.map(hex::encode);
+        let enc = KeyEncoding::of(i.encoding_type.as_ref());
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(i.bucket.clone()),
-            prefix: Some(prefix),
+            prefix: Some(enc.text(&prefix)?),
             max_keys: Some(max as i32),
             key_count: Some((objs.len() + cps.len()) as i32),
             is_truncated: Some(truncated),
             continuation_token: i.continuation_token.clone(),
             next_continuation_token: next,
-            start_after: i.start_after.clone(),
-            delimiter: i.delimiter.clone(),
-            contents: Some(objs.iter().map(object_dto).collect()),
-            common_prefixes: Some(cps),
+            start_after: enc.opt(i.start_after.as_deref())?,
+            delimiter: enc.opt(i.delimiter.as_deref())?,
+            contents: Some(
+                objs.iter()
+                    .map(|o| object_dto(o, enc))
+                    .collect::<S3Result<_>>()?,
+            ),
+            common_prefixes: Some(enc.prefixes(cps)?),
+            encoding_type: enc.echo(),
             ..Default::default()
         }))
     }
@@ -883,28 +979,32 @@ impl S3 for Gateway {
             .list(&i.bucket, &prefix, &after, i.delimiter.as_deref(), max)
             .await?;
         let truncated = next.is_some();
+        let enc = KeyEncoding::of(i.encoding_type.as_ref());
         Ok(S3Response::new(ListObjectVersionsOutput {
             name: Some(i.bucket.clone()),
-            prefix: Some(prefix),
-            key_marker: i.key_marker.clone(),
+            prefix: Some(enc.text(&prefix)?),
+            key_marker: enc.opt(i.key_marker.as_deref())?,
             max_keys: Some(max as i32),
             is_truncated: Some(truncated),
-            next_key_marker: next,
-            delimiter: i.delimiter.clone(),
+            next_key_marker: enc.opt(next.as_deref())?,
+            delimiter: enc.opt(i.delimiter.as_deref())?,
             versions: Some(
                 objs.iter()
-                    .map(|r| ObjectVersion {
-                        key: Some(r.key.clone()),
-                        size: Some(r.size as i64),
-                        e_tag: Some(etag(&r.etag)),
-                        last_modified: Some(timestamp(r.last_modified)),
-                        is_latest: Some(true),
-                        version_id: Some("null".into()),
-                        ..Default::default()
+                    .map(|r| {
+                        Ok(ObjectVersion {
+                            key: Some(enc.text(&r.key)?),
+                            size: Some(r.size as i64),
+                            e_tag: Some(etag(&r.etag)),
+                            last_modified: Some(timestamp(r.last_modified)),
+                            is_latest: Some(true),
+                            version_id: Some("null".into()),
+                            ..Default::default()
+                        })
                     })
-                    .collect(),
+                    .collect::<S3Result<_>>()?,
             ),
-            common_prefixes: Some(cps),
+            common_prefixes: Some(enc.prefixes(cps)?),
+            encoding_type: enc.echo(),
             ..Default::default()
         }))
     }
@@ -919,6 +1019,7 @@ impl S3 for Gateway {
         let i = &req.input;
         let cfg = self.bucket_cfg(&i.bucket).await?;
         let sse = Self::parse(Operation::CreateMultipartUpload, t, &cfg, &req.headers)?;
+        self.refuse_encryption_if_plaintext(&sse, &cfg)?;
         let plan = self
             .kit()
             .create_multipart_upload(&sse, &cfg, &i.bucket, &i.key)
@@ -937,7 +1038,7 @@ impl S3 for Gateway {
             .map_err(io_err)?;
         let mut resp = S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(i.bucket.clone()),
-            key: Some(i.key.clone()),
+            key: echo_key(&i.key),
             upload_id: Some(id),
             ..Default::default()
         });
@@ -1150,7 +1251,7 @@ impl S3 for Gateway {
             .map_err(io_err)?;
         let mut resp = S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(i.bucket.clone()),
-            key: Some(i.key.clone()),
+            key: echo_key(&i.key),
             e_tag: Some(etag(&w.etag)),
             ..Default::default()
         });
@@ -1191,7 +1292,7 @@ impl S3 for Gateway {
         let shown = &all[..all.len().min(max)];
         Ok(S3Response::new(ListPartsOutput {
             bucket: Some(i.bucket.clone()),
-            key: Some(i.key.clone()),
+            key: echo_key(&i.key),
             upload_id: Some(i.upload_id.clone()),
             max_parts: Some(max as i32),
             is_truncated: Some(truncated),
@@ -1229,20 +1330,24 @@ impl S3 for Gateway {
             .filter(|(_, u)| u.bucket == i.bucket && u.key.starts_with(&prefix))
             .collect();
         ups.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+        let enc = KeyEncoding::of(i.encoding_type.as_ref());
         Ok(S3Response::new(ListMultipartUploadsOutput {
             bucket: Some(i.bucket.clone()),
-            prefix: Some(prefix),
+            prefix: Some(enc.text(&prefix)?),
             is_truncated: Some(false),
             uploads: Some(
                 ups.into_iter()
-                    .map(|(id, u)| MultipartUpload {
-                        key: Some(u.key),
-                        upload_id: Some(id),
-                        initiated: Some(timestamp(u.initiated)),
-                        ..Default::default()
+                    .map(|(id, u)| {
+                        Ok(MultipartUpload {
+                            key: Some(enc.text(&u.key)?),
+                            upload_id: Some(id),
+                            initiated: Some(timestamp(u.initiated)),
+                            ..Default::default()
+                        })
                     })
-                    .collect(),
+                    .collect::<S3Result<_>>()?,
             ),
+            encoding_type: enc.echo(),
             ..Default::default()
         }))
     }
