@@ -117,6 +117,24 @@ pub fn plaintext_refusal() -> s3s::S3Error {
     )
 }
 
+/// How much of a refused request's body is read (and discarded) before the error is
+/// answered: a client still sending when the connection closes reports a broken pipe or
+/// an SSL EOF instead of the S3 error.
+const DRAIN_LIMIT: u64 = 64 << 20;
+
+/// Reads what is left of a request body, up to [`DRAIN_LIMIT`], so a refusal answered before
+/// the body was needed reaches the client as an S3 error.
+async fn drain(body: Option<StreamingBlob>) {
+    let Some(mut body) = body else { return };
+    let mut n = 0u64;
+    while let Some(Ok(chunk)) = body.next().await {
+        n += chunk.len() as u64;
+        if n > DRAIN_LIMIT {
+            break;
+        }
+    }
+}
+
 /// Streams `body` through `enc` into a temp file; returns (path, plaintext MD5, plaintext
 /// size, stored size).
 async fn write_body(
@@ -310,13 +328,22 @@ impl Gateway {
         metadata: Option<Metadata>,
         content_md5: Option<String>,
     ) -> S3Result<(String, Vec<(&'static str, String)>)> {
-        let cfg = self.bucket_cfg(bucket).await?;
-        let sse = sse_fields(&cfg)?;
-        self.refuse_encryption_if_plaintext(&sse, &cfg)?;
-        let plan = self
-            .kit()
-            .put_object(&sse, &cfg, bucket, key)
-            .map_err(kit_err)?;
+        let prepared = async {
+            let cfg = self.bucket_cfg(bucket).await?;
+            let sse = sse_fields(&cfg)?;
+            self.refuse_encryption_if_plaintext(&sse, &cfg)?;
+            self.kit()
+                .put_object(&sse, &cfg, bucket, key)
+                .map_err(kit_err)
+        }
+        .await;
+        let plan = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                drain(body).await;
+                return Err(e);
+            }
+        };
         let (tmp, md5, size, stored) =
             write_body(&self.store, body, plan.body, BodySource::Request).await?;
         if let Some(want) = content_md5 {
@@ -1053,18 +1080,29 @@ impl S3 for Gateway {
         let t = transport(&req);
         let headers = req.headers.clone();
         let i = req.input;
-        let up = self.upload(&i.upload_id, &i.bucket, &i.key).await?;
-        let n = part_number(i.part_number)?;
-        let sse = Self::parse(
-            Operation::UploadPart,
-            t,
-            &BucketEncryption::default(),
-            &headers,
-        )?;
-        let plan = self
-            .kit()
-            .upload_part(&sse, &up.internal, &i.bucket, &i.key, n)
-            .map_err(kit_err)?;
+        let prepared = async {
+            let up = self.upload(&i.upload_id, &i.bucket, &i.key).await?;
+            let n = part_number(i.part_number)?;
+            let sse = Self::parse(
+                Operation::UploadPart,
+                t,
+                &BucketEncryption::default(),
+                &headers,
+            )?;
+            let plan = self
+                .kit()
+                .upload_part(&sse, &up.internal, &i.bucket, &i.key, n)
+                .map_err(kit_err)?;
+            Ok::<_, s3s::S3Error>((n, plan))
+        }
+        .await;
+        let (n, plan) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                drain(i.body).await;
+                return Err(e);
+            }
+        };
         let (tmp, md5, size, stored) =
             write_body(&self.store, i.body, plan.body, BodySource::Request).await?;
         let (e, h) = plan.part.complete(&md5);
