@@ -903,3 +903,33 @@ fn recorded_randomness_reproduces_bytes() {
     };
     assert_eq!(copy(), copy());
 }
+
+/// Storage that empties an encrypted object (stored size 0, or no stored part) gets an
+/// error, never a 200 with an empty body and the original ETag, where MinIO's layout can
+/// tell: the sealed ETag of an SSE-S3 object is the content MD5. A genuinely empty object
+/// still reads back empty.
+#[test]
+fn an_emptied_sse_s3_object_is_refused() {
+    let codec = MinioCodec;
+    let kms = kms();
+    let kit = ServerKit::new(&codec).with_kms(&kms);
+    let none = BucketEncryption::default();
+    let s3 = vec![("x-amz-server-side-encryption".into(), "AES256".into())];
+    let mut obj = put(&kit, &none, &s3, "a", &body(70_000));
+    obj.data.clear();
+    obj.parts[0].stored_size = 0;
+    let e = get(&kit, &vec![], &obj, "a", Read::Whole).unwrap_err();
+    assert!(matches!(e, KitError::StoredObjectTampered(_)), "{e}");
+    assert_eq!((e.code(), e.http_status()), ("InternalError", 500));
+    let req = parse(Operation::HeadObject, &vec![]);
+    assert!(
+        kit.head_object(&req, &obj.view(), "bucket", "a", Read::Whole)
+            .is_err()
+    );
+    obj.parts.clear();
+    assert!(get(&kit, &vec![], &obj, "a", Read::Whole).is_err());
+
+    let empty = put(&kit, &none, &s3, "e", b"");
+    assert_eq!(empty.parts[0].stored_size, 0);
+    assert_eq!(get(&kit, &vec![], &empty, "e", Read::Whole).unwrap(), b"");
+}
