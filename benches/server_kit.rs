@@ -92,8 +92,8 @@ fn bench(c: &mut Criterion) {
                 for chunk in body.chunks(CHUNK) {
                     plan.body.update(chunk, &mut out).unwrap();
                 }
-                plan.body.finish(&mut out).unwrap();
-                black_box(plan.object.complete(&md5).unwrap())
+                let (_, stored) = plan.body.finish(&mut out).unwrap();
+                black_box(plan.object.complete(&md5, stored).unwrap())
             })
         });
 
@@ -101,8 +101,8 @@ fn bench(c: &mut Criterion) {
         let mut plan = kit.put_object(&put, &cfg, "bucket", "object").unwrap();
         let mut stored = Vec::new();
         plan.body.update(&body, &mut stored).unwrap();
-        plan.body.finish(&mut stored).unwrap();
-        let w = plan.object.complete(&md5).unwrap();
+        let (_, stored_len) = plan.body.finish(&mut stored).unwrap();
+        let w = plan.object.complete(&md5, stored_len).unwrap();
         let metadata: BTreeMap<String, String> = w.metadata;
         let parts = [StoredPart {
             number: 1,

@@ -121,7 +121,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.body.update(chunk, &mut data)?; // as the body streams in
     }
     let (plain_len, stored_len) = plan.body.finish(&mut data)?;
-    let written = plan.object.complete(&Md5::digest(&body).into())?;
+    let written = plan
+        .object
+        .complete(&Md5::digest(&body).into(), stored_len)?;
     let mut obj = Stored {
         metadata: written.metadata,
         data,

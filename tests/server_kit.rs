@@ -97,7 +97,10 @@ fn put(
     }
     let (plain, stored) = plan.body.finish(&mut data).unwrap();
     assert_eq!((plain, stored), (body.len() as u64, data.len() as u64));
-    let written = plan.object.complete(&Md5::digest(body).into()).unwrap();
+    let written = plan
+        .object
+        .complete(&Md5::digest(body).into(), data.len() as u64)
+        .unwrap();
     Stored {
         metadata: written.metadata,
         parts: vec![StoredPart {
@@ -487,7 +490,10 @@ fn copy_changes_keys_in_place_without_touching_data() {
     let mut stored = Vec::new();
     d.body.update(&plain, &mut stored).unwrap();
     d.body.finish(&mut stored).unwrap();
-    let w = d.object.complete(&Md5::digest(&plain).into()).unwrap();
+    let w = d
+        .object
+        .complete(&Md5::digest(&plain).into(), stored.len() as u64)
+        .unwrap();
     let copy = Stored {
         metadata: w.metadata,
         parts: vec![StoredPart {
@@ -582,6 +588,7 @@ fn multipart(kit: &ServerKit<'_>, create: &Fields, key: &str, parts: &[&[u8]]) -
             "bucket",
             key,
             &refs,
+            &stored_parts,
         )
         .unwrap();
     assert!(w.etag.ends_with(&format!("-{}", parts.len())));
@@ -663,6 +670,7 @@ fn multipart_sse_c_and_kms() {
             &up.metadata,
             "bucket",
             "x",
+            &[],
             &[],
         )
         .unwrap_err();
@@ -837,11 +845,11 @@ fn recorded_randomness_reproduces_bytes() {
         };
         let mut out = Vec::new();
         plan.body.update(&data, &mut out).unwrap();
-        plan.body.finish(&mut out).unwrap();
+        let (_, stored) = plan.body.finish(&mut out).unwrap();
         (
             out,
             plan.object
-                .complete(&Md5::digest(&data).into())
+                .complete(&Md5::digest(&data).into(), stored)
                 .unwrap()
                 .metadata,
         )
@@ -932,4 +940,164 @@ fn an_emptied_sse_s3_object_is_refused() {
     let empty = put(&kit, &none, &s3, "e", b"");
     assert_eq!(empty.parts[0].stored_size, 0);
     assert_eq!(get(&kit, &vec![], &empty, "e", Read::Whole).unwrap(), b"");
+}
+
+/// The crate's own layout binds an object's name, size and part list under its key: storage
+/// that empties, cuts or renames an object, strips its binding, or drops, swaps, duplicates or
+/// renumbers parts gets an error on every read (never other bytes); copies in place keep it.
+#[test]
+fn the_user_metadata_layout_binds_size_and_part_list() {
+    let codec = UserMetadataCodec::new();
+    let kms = kms();
+    let kit = ServerKit::new(&codec).with_kms(&kms);
+    let none = BucketEncryption::default();
+    let k = [5u8; 32];
+    let tampered = |r: Result<Vec<u8>, KitError>| {
+        let e = r.expect_err("tampered object read");
+        assert!(matches!(e, KitError::StoredObjectTampered(_)), "{e:?}");
+    };
+    for (fields, read_fields) in [
+        (dest(&k), dest(&k)),
+        (
+            vec![("x-amz-server-side-encryption".into(), "AES256".into())],
+            vec![],
+        ),
+        (kms_fields(None), vec![]),
+    ] {
+        let data = body(200_000);
+        let obj = put(&kit, &none, &fields, "o", &data);
+        assert!(obj.metadata.contains_key("x-amz-meta-s3crypt-binding"));
+        assert_eq!(
+            get(&kit, &read_fields, &obj, "o", Read::Whole).unwrap(),
+            data
+        );
+        // Emptied, cut to a package boundary, extended by a package.
+        let mut bad = Stored { ..clone(&obj) };
+        bad.data.clear();
+        bad.parts[0].stored_size = 0;
+        tampered(get(&kit, &read_fields, &bad, "o", Read::Whole));
+        let mut bad = clone(&obj);
+        bad.data.truncate(65_536 + 32);
+        bad.parts[0].stored_size = bad.data.len() as u64;
+        tampered(get(&kit, &read_fields, &bad, "o", Read::Whole));
+        // The binding stripped or taken from another object of the same key.
+        let mut bad = clone(&obj);
+        bad.metadata.remove("x-amz-meta-s3crypt-binding");
+        tampered(get(&kit, &read_fields, &bad, "o", Read::Whole));
+        // Another name: the sealed key does not unseal there (or the binding does not match).
+        assert!(get(&kit, &read_fields, &obj, "other", Read::Whole).is_err());
+        // Ranges are checked too, before anything is fetched.
+        let mut bad = clone(&obj);
+        bad.parts[0].stored_size -= 1;
+        let spec = RangeSpec::parse("bytes=0-9").unwrap();
+        tampered(get(&kit, &read_fields, &bad, "o", Read::Range(spec)));
+    }
+
+    // Multipart (SSE-C: the completion carries the key).
+    let parts: Vec<Vec<u8>> = (0..3).map(|i| body(70_000 + i * 1000)).collect();
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    let obj = multipart(&kit, &dest(&k), "m", &refs);
+    assert_eq!(
+        get(&kit, &dest(&k), &obj, "m", Read::Whole).unwrap(),
+        parts.concat()
+    );
+    let part_bytes = |o: &Stored, i: usize| -> Vec<u8> {
+        let start: u64 = o.parts[..i].iter().map(|p| p.stored_size).sum();
+        o.data[start as usize..(start + o.parts[i].stored_size) as usize].to_vec()
+    };
+    let rebuild = |order: &[usize]| -> Stored {
+        let mut s = clone(&obj);
+        s.parts = order.iter().map(|&i| obj.parts[i]).collect();
+        s.data = order.iter().flat_map(|&i| part_bytes(&obj, i)).collect();
+        s
+    };
+    for order in [&[0usize, 2][..], &[1, 0, 2], &[0, 1, 1, 2], &[0, 1]] {
+        tampered(get(&kit, &dest(&k), &rebuild(order), "m", Read::Whole));
+    }
+    let mut renumbered = clone(&obj);
+    renumbered.parts[2].number = 7;
+    tampered(get(&kit, &dest(&k), &renumbered, "m", Read::Part(7)));
+    // A single-part record for a multipart object.
+    let mut single = rebuild(&[0]);
+    single.parts[0].number = 1;
+    tampered(get(&kit, &dest(&k), &single, "m", Read::Whole));
+
+    // SSE-C completion without the key cannot write the binding.
+    let up = kit
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, &dest(&k)),
+            &none,
+            "bucket",
+            "n",
+        )
+        .unwrap();
+    let e = kit
+        .complete_multipart_upload(
+            &parse(Operation::CompleteMultipartUpload, &vec![]),
+            &up.metadata,
+            "bucket",
+            "n",
+            &[],
+            &[],
+        )
+        .unwrap_err();
+    assert!(matches!(e, KitError::SseCKeyRequired), "{e:?}");
+    assert_eq!((e.code(), e.http_status()), ("InvalidRequest", 400));
+
+    // A key change in place keeps the (checked) binding: readable with the new key.
+    let obj = put(&kit, &none, &dest(&k), "c", &body(5000));
+    let k2 = [6u8; 32];
+    let mut f = dest(&k2);
+    f.extend(source(&k));
+    let req = parse(Operation::CopyObject, &f);
+    let src = CopySource {
+        bucket: "bucket",
+        key: "c",
+        object: obj.view(),
+    };
+    let CopyPlan::Reseal(w) = kit
+        .copy_object(&req, &src, &none, "bucket", "c", false)
+        .unwrap()
+    else {
+        panic!("a key change in place re-seals");
+    };
+    let mut resealed = clone(&obj);
+    resealed.metadata = w.metadata;
+    assert_eq!(
+        get(&kit, &dest(&k2), &resealed, "c", Read::Whole).unwrap(),
+        body(5000)
+    );
+    // A copy from an emptied source is refused too.
+    let mut emptied = clone(&obj);
+    emptied.data.clear();
+    emptied.parts[0].stored_size = 0;
+    let src = CopySource {
+        bucket: "bucket",
+        key: "c",
+        object: emptied.view(),
+    };
+    assert!(
+        kit.copy_object(&req, &src, &none, "bucket", "d", false)
+            .is_err()
+    );
+
+    // The layout without the binding reads objects that have none (and writes none).
+    let unbound = UserMetadataCodec::new().without_binding();
+    let old_kit = ServerKit::new(&unbound);
+    let old = put(&old_kit, &none, &dest(&k), "u", &body(100));
+    assert!(!old.metadata.contains_key("x-amz-meta-s3crypt-binding"));
+    assert_eq!(
+        get(&old_kit, &dest(&k), &old, "u", Read::Whole).unwrap(),
+        body(100)
+    );
+    tampered(get(&kit, &dest(&k), &old, "u", Read::Whole));
+}
+
+fn clone(s: &Stored) -> Stored {
+    Stored {
+        metadata: s.metadata.clone(),
+        parts: s.parts.clone(),
+        data: s.data.clone(),
+        etag: s.etag.clone(),
+    }
 }

@@ -358,7 +358,7 @@ impl Gateway {
                 return Err(s3_error!(BadDigest));
             }
         }
-        let written = plan.object.complete(&md5).map_err(kit_err)?;
+        let written = plan.object.complete(&md5, stored).map_err(kit_err)?;
         let rec = ObjectRecord {
             key: key.to_owned(),
             size,
@@ -839,7 +839,7 @@ impl S3 for Gateway {
                 let dest = *dest;
                 let (tmp, md5, size, stored) =
                     write_body(&self.store, Some(body), dest.body, BodySource::CopySource).await?;
-                let w = dest.object.complete(&md5).map_err(kit_err)?;
+                let w = dest.object.complete(&md5, stored).map_err(kit_err)?;
                 let rec = ObjectRecord {
                     key: i.key.clone(),
                     size,
@@ -1243,9 +1243,16 @@ impl S3 for Gateway {
             chosen.push(f.clone());
         }
         let etags: Vec<&str> = chosen.iter().map(|f| f.etag.as_str()).collect();
+        let parts: Vec<StoredPart> = chosen
+            .iter()
+            .map(|f| StoredPart {
+                number: f.number,
+                stored_size: f.stored_size,
+            })
+            .collect();
         let w = self
             .kit()
-            .complete_multipart_upload(&sse, &up.internal, &i.bucket, &i.key, &etags)
+            .complete_multipart_upload(&sse, &up.internal, &i.bucket, &i.key, &etags, &parts)
             .map_err(kit_err)?;
         // Concatenate the parts' stored bytes into one data file.
         let tmp = self.store.temp_path();

@@ -26,6 +26,14 @@ pub trait MetadataCodec: Send + Sync {
     /// Whether an entry name belongs to the codec: a server must neither let a client set
     /// it (a PUT's own metadata) nor show it (GET, HEAD, list).
     fn owns(&self, name: &str) -> bool;
+
+    /// The entry that holds the object binding (a MAC under the object key over the
+    /// object's name and part list, written at PUT and CompleteMultipartUpload and checked on
+    /// every read), or `None` for a layout without one (MinIO's). A codec that names one has
+    /// the kit refuse an encrypted object whose binding is missing or does not match.
+    fn binding_entry(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// MinIO's internal metadata layout.
@@ -49,11 +57,18 @@ impl MetadataCodec for MinioCodec {
     }
 }
 
-/// The entries as user metadata: `x-amz-meta-<prefix>Seal-Algorithm`, … (lower-case, as S3
-/// returns user metadata names). For a server that stores objects in another S3 store.
+/// The crate's own layout: the entries as user metadata, `x-amz-meta-<prefix>seal-algorithm`,
+/// … (lower-case, as S3 returns user metadata names), plus `<prefix>binding`, which binds the
+/// object's name, size and part list under its object key (see the kit's object binding in
+/// `docs/sse.md`). For a server that stores objects in another S3 store it does not trust.
+///
+/// [`UserMetadataCodec::without_binding`] reads and writes the layout without the binding
+/// entry (what this codec wrote before 0.2): a store can then empty an object or drop parts
+/// undetected.
 #[derive(Clone, Debug)]
 pub struct UserMetadataCodec {
     prefix: String,
+    binding: Option<String>,
 }
 
 impl UserMetadataCodec {
@@ -67,9 +82,19 @@ impl UserMetadataCodec {
 
     /// Entries under `prefix` (lower-cased; it should start with `x-amz-meta-`).
     pub fn with_prefix(prefix: &str) -> Self {
+        let prefix = prefix.to_ascii_lowercase();
         Self {
-            prefix: prefix.to_ascii_lowercase(),
+            binding: Some(format!("{prefix}binding")),
+            prefix,
         }
+    }
+
+    /// The same layout without the object binding (neither written nor required): only to
+    /// read objects written before the binding existed. What it gives up: storage can empty
+    /// or cut an object to a package boundary, and drop, swap or duplicate parts, undetected.
+    pub fn without_binding(mut self) -> Self {
+        self.binding = None;
+        self
     }
 
     /// The prefix.
@@ -96,14 +121,24 @@ impl MetadataCodec for UserMetadataCodec {
         &self,
         entries: &BTreeMap<String, String>,
     ) -> Result<Option<EncryptionMetadata>, MetadataError> {
+        // The binding entry is the kit's to check; every other entry under the prefix is
+        // the metadata's.
+        let binding = self.binding.as_deref().unwrap_or("");
         EncryptionMetadata::from_prefixed(
             &self.prefix,
-            entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            entries
+                .iter()
+                .filter(|(k, _)| binding.is_empty() || !k.eq_ignore_ascii_case(binding))
+                .map(|(k, v)| (k.as_str(), v.as_str())),
         )
     }
 
     fn owns(&self, name: &str) -> bool {
         starts_with_ignore_case(name, &self.prefix)
+    }
+
+    fn binding_entry(&self) -> Option<&str> {
+        self.binding.as_deref()
     }
 }
 

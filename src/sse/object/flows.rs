@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use md5::{Digest as _, Md5};
 
+use super::binding;
 use super::body::{BodyDecryptor, BodyEncryptor, Segment};
 use super::codec::MetadataCodec;
 use super::{KeySource, ObjectError, PutRandom, object_key, put_sse_c, put_sse_kms, put_sse_s3};
@@ -63,6 +64,10 @@ pub enum KitError {
     /// other bytes.
     #[error("the stored object contradicts its sealed metadata: {0}")]
     StoredObjectTampered(&'static str),
+    /// CompleteMultipartUpload of an SSE-C upload without the SSE-C key, in a layout that
+    /// binds the part list under the object key (the key is needed to write the binding).
+    #[error("completing an SSE-C upload in this layout needs the SSE-C key headers")]
+    SseCKeyRequired,
 }
 
 impl From<SealError> for KitError {
@@ -81,7 +86,7 @@ impl KitError {
             Self::InvalidPartNumber(_) => "InvalidPartNumber",
             Self::InvalidPart => "InvalidPart",
             Self::NotImplemented(_) | Self::KmsNotConfigured => "NotImplemented",
-            Self::CopyToItself => "InvalidRequest",
+            Self::CopyToItself | Self::SseCKeyRequired => "InvalidRequest",
             Self::Metadata(_) | Self::Body(_) | Self::StoredObjectTampered(_) => "InternalError",
         }
     }
@@ -92,7 +97,7 @@ impl KitError {
             Self::Request(e) => e.http_status(),
             Self::Object(e) => e.http_status(),
             Self::Range(_) | Self::InvalidPartNumber(_) => 416,
-            Self::InvalidPart | Self::CopyToItself => 400,
+            Self::InvalidPart | Self::CopyToItself | Self::SseCKeyRequired => 400,
             Self::NotImplemented(_) | Self::KmsNotConfigured => 501,
             Self::Metadata(_) | Self::Body(_) | Self::StoredObjectTampered(_) => 500,
         }
@@ -112,6 +117,9 @@ impl KitError {
                 "A header you provided implies functionality that is not implemented"
             }
             Self::KmsNotConfigured => "Server side encryption specified but KMS is not configured",
+            Self::SseCKeyRequired => {
+                "The object was uploaded with SSE-C: CompleteMultipartUpload must carry the same SSE-C key headers"
+            }
             Self::CopyToItself => {
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
             }
@@ -241,6 +249,8 @@ pub struct NewObject {
     encrypted: Option<(EncryptionMetadata, ObjectKey)>,
     response_headers: Vec<(&'static str, String)>,
     codec_entries: BTreeMap<String, String>,
+    /// The codec's binding entry and the object's name, when the layout binds objects.
+    binding: Option<(String, String, String)>,
 }
 
 impl NewObject {
@@ -249,19 +259,30 @@ impl NewObject {
         &self.response_headers
     }
 
-    /// Finishes the write with the MD5 of the plaintext body: seals it as the stored ETag
-    /// of an encrypted object (MinIO's layout).
-    pub fn complete(self, content_md5: &[u8; 16]) -> Result<Written, KitError> {
+    /// Finishes the write with the MD5 of the plaintext body and the stored size (both from
+    /// the body: `BodyEncryptor::finish` gives the size): seals the MD5 as the stored ETag of
+    /// an encrypted object (MinIO's layout) and, in a layout that binds objects, binds the
+    /// object's name and stored size under its key.
+    pub fn complete(self, content_md5: &[u8; 16], stored_size: u64) -> Result<Written, KitError> {
+        let mut entries = self.codec_entries;
         let (stored_etag, etag) = match &self.encrypted {
             None => (hex(content_md5), hex(content_md5)),
             Some((meta, oek)) => {
+                if let Some((entry, bucket, key)) = &self.binding {
+                    let part = StoredPart {
+                        number: 1,
+                        stored_size,
+                    };
+                    let tag = binding::tag(oek, bucket, key, false, &[part])?;
+                    entries.insert(entry.clone(), binding::encode(&tag));
+                }
                 let stored = hex(&seal_etag(oek, content_md5)?);
                 let shown = client_etag(meta.domain, &stored, oek)?;
                 (stored, shown)
             }
         };
         Ok(Written {
-            metadata: self.codec_entries,
+            metadata: entries,
             stored_etag,
             etag,
             response_headers: self.response_headers,
@@ -508,12 +529,17 @@ impl<'a> ServerKit<'a> {
             }),
         };
         let meta = encrypted.as_ref().map(|(m, _)| m);
+        let binding = self
+            .codec
+            .binding_entry()
+            .map(|e| (e.to_owned(), bucket.to_owned(), key.to_owned()));
         Ok(PutPlan {
             body,
             object: NewObject {
                 response_headers: sse_headers(meta, req_md5(req)),
                 codec_entries: meta.map(|m| self.codec.encode(m)).unwrap_or_default(),
                 encrypted,
+                binding,
             },
         })
     }
@@ -596,7 +622,29 @@ impl<'a> ServerKit<'a> {
             ..StoredState::default()
         })?;
         let oek = self.open(meta.as_ref(), req.sse_c(), bucket, key, SseError::WrongKey)?;
+        self.check_binding(meta.as_ref(), oek.as_ref(), obj, bucket, key)?;
         read_plan(meta.as_ref(), oek.as_ref(), obj, read, req_md5(req))
+    }
+
+    /// In a layout that binds objects, an encrypted object's name and parts must match its
+    /// binding (checked before any byte is fetched).
+    fn check_binding(
+        &self,
+        meta: Option<&EncryptionMetadata>,
+        oek: Option<&ObjectKey>,
+        obj: &StoredObject<'_>,
+        bucket: &str,
+        key: &str,
+    ) -> Result<(), KitError> {
+        let (Some(entry), Some(meta), Some(oek)) = (self.codec.binding_entry(), meta, oek) else {
+            return Ok(());
+        };
+        let stored = obj
+            .metadata
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(entry))
+            .map(|(_, v)| v.as_str());
+        binding::verify(oek, bucket, key, meta.multipart, obj.parts, stored)
     }
 
     /// HeadObject: the same judgement and answer as [`get_object`](Self::get_object)
@@ -700,11 +748,30 @@ impl<'a> ServerKit<'a> {
             return Err(KitError::CopyToItself);
         }
         let oek = self.open_source(req, src_meta.as_ref(), src)?;
+        self.check_binding(
+            src_meta.as_ref(),
+            oek.as_ref(),
+            &src.object,
+            src.bucket,
+            src.key,
+        )?;
         if let (true, Some(meta), Some(oek)) = (same, &src_meta, &oek) {
             if !matches!(target, Target::None) {
                 let new = self.reseal(meta, oek, &target, bucket, key, random)?;
+                let mut metadata = self.codec.encode(&new);
+                // Same object key, name and data: the (checked) binding carries over.
+                if let Some(entry) = self.codec.binding_entry() {
+                    if let Some((_, v)) = src
+                        .object
+                        .metadata
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(entry))
+                    {
+                        metadata.insert(entry.to_owned(), v.clone());
+                    }
+                }
                 return Ok(CopyPlan::Reseal(Written {
-                    metadata: self.codec.encode(&new),
+                    metadata,
                     stored_etag: src.object.etag.to_owned(),
                     etag: client_etag(new.domain, src.object.etag, oek)?,
                     response_headers: sse_headers(Some(&new), req_md5(req)),
@@ -909,6 +976,13 @@ impl<'a> ServerKit<'a> {
             ..StoredState::default()
         })?;
         let src_oek = self.open_source(req, src_meta.as_ref(), src)?;
+        self.check_binding(
+            src_meta.as_ref(),
+            src_oek.as_ref(),
+            &src.object,
+            src.bucket,
+            src.key,
+        )?;
         let read = range.map_or(Read::Whole, Read::Range);
         let source = read_plan(src_meta.as_ref(), src_oek.as_ref(), &src.object, read, None)?;
         let oek = self.open_upload(req, up_meta.as_ref(), bucket, key)?;
@@ -918,7 +992,10 @@ impl<'a> ServerKit<'a> {
 
     /// CompleteMultipartUpload: judges SSE-C headers if the request carries them (they
     /// must fit the upload), and gives the object's entries and its ETag
-    /// (`md5(part ETags)-N`) from the part ETags in the client's order.
+    /// (`md5(part ETags)-N`) from the part ETags in the client's order. `parts` are the
+    /// object's parts as they will be stored (numbers and stored sizes, in order): a layout
+    /// that binds objects binds them under the object key (for SSE-C that needs the key
+    /// headers: [`KitError::SseCKeyRequired`] without them; SSE-S3/SSE-KMS ask the KMS).
     pub fn complete_multipart_upload(
         &self,
         req: &SseRequest,
@@ -926,27 +1003,38 @@ impl<'a> ServerKit<'a> {
         bucket: &str,
         key: &str,
         part_etags: &[&str],
+        parts: &[StoredPart],
     ) -> Result<Written, KitError> {
         let meta = self.codec.decode(upload)?;
         req.check_stored(&StoredState {
             upload: Some(stored_encryption(meta.as_ref(), req.sse_c())),
             ..StoredState::default()
         })?;
-        if let (Some(m), Some(_)) = (&meta, req.sse_c()) {
-            self.open(
-                Some(m),
-                req.sse_c(),
-                bucket,
-                key,
-                SseError::CompleteParametersMismatch,
-            )?;
+        let binding = self.codec.binding_entry().filter(|_| meta.is_some());
+        let mut oek = None;
+        if let Some(m) = &meta {
+            if req.sse_c().is_some() || (binding.is_some() && m.domain != Domain::SseC) {
+                oek = self.open(
+                    Some(m),
+                    req.sse_c(),
+                    bucket,
+                    key,
+                    SseError::CompleteParametersMismatch,
+                )?;
+            }
         }
         let etag = multipart_etag(part_etags)?;
+        let mut metadata = meta
+            .as_ref()
+            .map(|m| self.codec.encode(m))
+            .unwrap_or_default();
+        if let (Some(entry), Some(m)) = (binding, &meta) {
+            let oek = oek.as_ref().ok_or(KitError::SseCKeyRequired)?;
+            let tag = binding::tag(oek, bucket, key, m.multipart, parts)?;
+            metadata.insert(entry.to_owned(), binding::encode(&tag));
+        }
         Ok(Written {
-            metadata: meta
-                .as_ref()
-                .map(|m| self.codec.encode(m))
-                .unwrap_or_default(),
+            metadata,
             stored_etag: etag.clone(),
             etag,
             response_headers: sse_headers(meta.as_ref(), req_md5(req)),

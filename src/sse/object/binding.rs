@@ -1,0 +1,88 @@
+//! The object binding of the crate's own layout ([`super::UserMetadataCodec`]): one MAC under
+//! the object key over everything storage could otherwise change to make a reader serve
+//! other bytes — the object's name, whether it is multipart, and its part list (numbers,
+//! stored sizes, order). MinIO's layout has none (`docs/sse.md` says what that leaves open).
+//!
+//! ```text
+//! binding key = HMAC-SHA256(OEK, "s3crypt object binding v1")
+//! binding     = HMAC-SHA256(binding key,
+//!                 be32(len name) ‖ name ‖ multipart (1 byte) ‖ be32(part count)
+//!                 ‖ for each part, in order: be32(number, 0 for a single-part object) ‖ be64(stored size))
+//! name        = sse::binding_name(bucket, object)
+//! stored      = base64 of the 32 bytes, in the codec's `binding` entry
+//! ```
+//!
+//! Stored sizes determine plaintext sizes (DARE), so the total size is bound too. An object
+//! storage empties (size 0, no part), cuts, extends, renames, or whose parts it drops,
+//! swaps, duplicates or renumbers fails this check; serving an older version of the same
+//! object (with its older binding) is the one change a stateless reader cannot see.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use subtle::ConstantTimeEq;
+
+use super::flows::{KitError, StoredPart};
+use crate::kdf::hmac_sha256;
+use crate::keys::ObjectKey;
+use crate::sse::binding_name;
+use crate::sse::seal::derived_key;
+
+/// The label of the binding key.
+const LABEL: &[u8] = b"s3crypt object binding v1";
+
+/// The binding of an object's name and parts under its object key.
+pub(super) fn tag(
+    oek: &ObjectKey,
+    bucket: &str,
+    key: &str,
+    multipart: bool,
+    parts: &[StoredPart],
+) -> Result<[u8; 32], KitError> {
+    let name = binding_name(bucket, key)?;
+    let len = |n: usize| u32::try_from(n).map_err(|_| crate::dare::DareError::SizeTooLarge);
+    let mut msg = Vec::with_capacity(4 + name.len() + 5 + parts.len() * 12);
+    msg.extend_from_slice(&len(name.len())?.to_be_bytes());
+    msg.extend_from_slice(name.as_bytes());
+    msg.push(u8::from(multipart));
+    msg.extend_from_slice(&len(parts.len())?.to_be_bytes());
+    for p in parts {
+        let number = if multipart { p.number } else { 0 };
+        msg.extend_from_slice(&number.to_be_bytes());
+        msg.extend_from_slice(&p.stored_size.to_be_bytes());
+    }
+    let k = derived_key(oek, LABEL);
+    Ok(hmac_sha256(k.expose_secret(), &[&msg]))
+}
+
+/// The entry value of a binding.
+pub(super) fn encode(tag: &[u8; 32]) -> String {
+    STANDARD.encode(tag)
+}
+
+/// Checks the stored binding (`None`: the entry is missing) against the object's name and
+/// parts, in constant time.
+pub(super) fn verify(
+    oek: &ObjectKey,
+    bucket: &str,
+    key: &str,
+    multipart: bool,
+    parts: &[StoredPart],
+    stored: Option<&str>,
+) -> Result<(), KitError> {
+    let stored = stored.ok_or(KitError::StoredObjectTampered(
+        "the object's binding entry is missing",
+    ))?;
+    let want = tag(oek, bucket, key, multipart, parts)?;
+    let ok = STANDARD
+        .decode(stored.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .is_some_and(|b| bool::from(b.ct_eq(&want[..])));
+    if ok {
+        Ok(())
+    } else {
+        Err(KitError::StoredObjectTampered(
+            "the object's name, size or part list does not match its binding",
+        ))
+    }
+}
