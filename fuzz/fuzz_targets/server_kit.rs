@@ -1,7 +1,8 @@
 //! The server kit's read path on what storage hands back: arbitrary stored metadata entries,
 //! part numbers and sizes, a range or part number, and stored bytes. `ServerKit::get_object`
 //! and the body decryptor never panic (sizes from storage are checked), and never release
-//! more bytes than the plan announced.
+//! more bytes than the plan announced — in MinIO's layout and in the crate's own (with its
+//! object binding from the input).
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -9,7 +10,9 @@ use std::collections::BTreeMap;
 use libfuzzer_sys::fuzz_target;
 use s3crypt::headers::range::RangeSpec;
 use s3crypt::headers::{self, Operation, RequestContext, Transport};
-use s3crypt::sse::object::{MinioCodec, Read, ServerKit, StoredObject, StoredPart};
+use s3crypt::sse::object::{
+    MetadataCodec, MinioCodec, Read, ServerKit, StoredObject, StoredPart, UserMetadataCodec,
+};
 
 const HEADERS: [(&str, &str); 3] = [
     ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
@@ -57,18 +60,23 @@ fuzz_target!(|data: &[u8]| {
     // Metadata: lines "name=value" (MinIO's entry names get through the codec's checks).
     let text = String::from_utf8_lossy(rest);
     let (meta_text, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    // Either layout: MinIO's, or the crate's own (whose binding entry is `binding=…`).
+    let user = head[39] & 1 == 1;
     let metadata: BTreeMap<String, String> = meta_text
         .lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| {
-            (
-                format!("X-Minio-Internal-Server-Side-Encryption-{k}"),
-                v.to_owned(),
-            )
+            let name = if user {
+                format!("x-amz-meta-s3crypt-{}", k.to_ascii_lowercase())
+            } else {
+                format!("X-Minio-Internal-Server-Side-Encryption-{k}")
+            };
+            (name, v.to_owned())
         })
         .collect();
-    let codec = MinioCodec;
-    let kit = ServerKit::new(&codec);
+    let (minio, own) = (MinioCodec, UserMetadataCodec::new());
+    let codec: &dyn MetadataCodec = if user { &own } else { &minio };
+    let kit = ServerKit::new(codec);
     let req = headers::parse(
         &RequestContext::new(Operation::GetObject, Transport::Tls),
         &HEADERS,
