@@ -757,7 +757,13 @@ proptest! {
         let codec = MinioCodec;
         let kit = ServerKit::new(&codec);
         let k = [4u8; 32];
-        let parts: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &n)| body(n + i)).collect();
+        // Parts before the last are never empty (S3 wants 5 MiB; the kit refuses 0 bytes).
+        let last = sizes.len() - 1;
+        let parts: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| body(n + i + usize::from(i < last)))
+            .collect();
         let all: Vec<u8> = parts.concat();
         prop_assume!(!all.is_empty());
         let obj = if parts.len() == 1 {
@@ -936,6 +942,48 @@ fn an_emptied_sse_s3_object_is_refused() {
     );
     obj.parts.clear();
     assert!(get(&kit, &vec![], &obj, "a", Read::Whole).is_err());
+
+    // A multipart object (MinIO's layout) whose middle part storage records as empty.
+    let parts: Vec<Vec<u8>> = (0..3).map(|i| body(50_000 + i)).collect();
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    let mut mp = multipart(&kit, &s3, "mp", &refs);
+    let first = mp.parts[0].stored_size as usize;
+    let second = mp.parts[1].stored_size as usize;
+    mp.data.drain(first..first + second);
+    mp.parts[1].stored_size = 0;
+    let e = get(&kit, &vec![], &mp, "mp", Read::Whole).unwrap_err();
+    assert!(matches!(e, KitError::StoredObjectTampered(_)), "{e}");
+    // And the kit never completes such an upload.
+    let up = kit
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, &s3),
+            &none,
+            "bucket",
+            "z",
+        )
+        .unwrap();
+    let empty_first = [
+        StoredPart {
+            number: 1,
+            stored_size: 0,
+        },
+        StoredPart {
+            number: 2,
+            stored_size: 100,
+        },
+    ];
+    let md5 = hex(&Md5::digest(b""));
+    let e = kit
+        .complete_multipart_upload(
+            &parse(Operation::CompleteMultipartUpload, &vec![]),
+            &up.metadata,
+            "bucket",
+            "z",
+            &[&md5, &md5],
+            &empty_first,
+        )
+        .unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("EntityTooSmall", 400));
 
     let empty = put(&kit, &none, &s3, "e", b"");
     assert_eq!(empty.parts[0].stored_size, 0);

@@ -68,6 +68,10 @@ pub enum KitError {
     /// binds the part list under the object key (the key is needed to write the binding).
     #[error("completing an SSE-C upload in this layout needs the SSE-C key headers")]
     SseCKeyRequired,
+    /// CompleteMultipartUpload with an empty part before the last (a reader could not tell
+    /// it from storage dropping the part's bytes).
+    #[error("a part before the last is empty")]
+    EntityTooSmall,
 }
 
 impl From<SealError> for KitError {
@@ -87,6 +91,7 @@ impl KitError {
             Self::InvalidPart => "InvalidPart",
             Self::NotImplemented(_) | Self::KmsNotConfigured => "NotImplemented",
             Self::CopyToItself | Self::SseCKeyRequired => "InvalidRequest",
+            Self::EntityTooSmall => "EntityTooSmall",
             Self::Metadata(_) | Self::Body(_) | Self::StoredObjectTampered(_) => "InternalError",
         }
     }
@@ -97,7 +102,10 @@ impl KitError {
             Self::Request(e) => e.http_status(),
             Self::Object(e) => e.http_status(),
             Self::Range(_) | Self::InvalidPartNumber(_) => 416,
-            Self::InvalidPart | Self::CopyToItself | Self::SseCKeyRequired => 400,
+            Self::InvalidPart
+            | Self::CopyToItself
+            | Self::SseCKeyRequired
+            | Self::EntityTooSmall => 400,
             Self::NotImplemented(_) | Self::KmsNotConfigured => 501,
             Self::Metadata(_) | Self::Body(_) | Self::StoredObjectTampered(_) => 500,
         }
@@ -119,6 +127,9 @@ impl KitError {
             Self::KmsNotConfigured => "Server side encryption specified but KMS is not configured",
             Self::SseCKeyRequired => {
                 "The object was uploaded with SSE-C: CompleteMultipartUpload must carry the same SSE-C key headers"
+            }
+            Self::EntityTooSmall => {
+                "Your proposed upload is smaller than the minimum allowed object size."
             }
             Self::CopyToItself => {
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
@@ -1023,6 +1034,12 @@ impl<'a> ServerKit<'a> {
                 )?;
             }
         }
+        if parts
+            .split_last()
+            .is_some_and(|(_, before)| before.iter().any(|p| p.stored_size == 0))
+        {
+            return Err(KitError::EntityTooSmall);
+        }
         let etag = multipart_etag(part_etags)?;
         let mut metadata = meta
             .as_ref()
@@ -1160,6 +1177,19 @@ fn check_emptied(
     let (Some(meta), Some(oek)) = (meta, oek) else {
         return Ok(());
     };
+    // A multipart object's parts before the last hold at least 5 MiB (S3's and MinIO's
+    // minimum): one recorded empty is storage dropping its bytes, which the reader would
+    // otherwise skip.
+    if multipart
+        && obj
+            .parts
+            .split_last()
+            .is_some_and(|(_, before)| before.iter().any(|p| p.stored_size == 0))
+    {
+        return Err(KitError::StoredObjectTampered(
+            "a part before the last is stored empty",
+        ));
+    }
     if multipart || total != 0 || meta.domain != Domain::SseS3 {
         return Ok(());
     }
