@@ -510,6 +510,10 @@ impl KeyEncoding {
         s.map(|s| self.text(s)).transpose()
     }
 
+    fn objects(self, objs: &[ObjectRecord]) -> S3Result<Vec<Object>> {
+        objs.iter().map(|o| object_dto(o, self)).collect()
+    }
+
     fn prefixes(self, cps: Vec<CommonPrefix>) -> S3Result<Vec<CommonPrefix>> {
         cps.into_iter()
             .map(|cp| {
@@ -933,11 +937,7 @@ impl S3 for Gateway {
             is_truncated: Some(truncated),
             next_marker: enc.opt(next.as_deref())?,
             delimiter: enc.opt(i.delimiter.as_deref())?,
-            contents: Some(
-                objs.iter()
-                    .map(|o| object_dto(o, enc))
-                    .collect::<S3Result<_>>()?,
-            ),
+            contents: Some(enc.objects(&objs)?),
             common_prefixes: Some(enc.prefixes(cps)?),
             encoding_type: enc.echo(),
             ..Default::default()
@@ -978,11 +978,7 @@ impl S3 for Gateway {
             next_continuation_token: next,
             start_after: enc.opt(i.start_after.as_deref())?,
             delimiter: enc.opt(i.delimiter.as_deref())?,
-            contents: Some(
-                objs.iter()
-                    .map(|o| object_dto(o, enc))
-                    .collect::<S3Result<_>>()?,
-            ),
+            contents: Some(enc.objects(&objs)?),
             common_prefixes: Some(enc.prefixes(cps)?),
             encoding_type: enc.echo(),
             ..Default::default()
