@@ -11,6 +11,9 @@
   object and as instruction files read back by it; its default policy refusing our V2; our
   refusals on its objects (flipped body, tampered commitment/message id, changed context,
   CBC substituted for GCM).
+- RSA-OAEP-SHA1 (the Java client's RSA keyring; no Java client is reachable): objects built
+  from the format's rules with Python `cryptography` read by us, and ours read by the S3EC
+  Python client through an RSA keyring written from the same rules.
 
 The crate's side is `examples/interop.rs` (JSON lines over a pipe; KMS calls bridged here).
 
