@@ -399,28 +399,32 @@ mod general {
         Ok(v)
     }
 
+    /// Appends `s` as a JSON string: `"`, `\`, control and non-ASCII characters escaped
+    /// (`\uXXXX`), so the text is ASCII.
+    pub(crate) fn write_string(s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                ' '..='~' => out.push(c),
+                _ => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{:04x}", u));
+                    }
+                }
+            }
+        }
+        out.push('"');
+    }
+
     /// Writes `map` as one compact JSON object, names in sorted order; `"`, `\`, control and
     /// non-ASCII characters escaped (`\uXXXX`), so the text is ASCII and survives S3 metadata.
     pub(crate) fn write_string_map<'a>(
         map: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> String {
-        fn esc(s: &str, out: &mut String) {
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    ' '..='~' => out.push(c),
-                    _ => {
-                        let mut units = [0u16; 2];
-                        for u in c.encode_utf16(&mut units) {
-                            out.push_str(&format!("\\u{:04x}", u));
-                        }
-                    }
-                }
-            }
-            out.push('"');
-        }
+        let esc = write_string;
         let mut out = String::from("{");
         for (i, (k, v)) in map.into_iter().enumerate() {
             if i > 0 {
@@ -597,7 +601,7 @@ mod general {
     }
 }
 #[cfg(feature = "cse")]
-pub(crate) use general::{JsonValue, parse_json, write_string_map};
+pub(crate) use general::{JsonValue, parse_json, write_string, write_string_map};
 
 #[cfg(test)]
 mod tests {

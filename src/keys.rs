@@ -78,17 +78,6 @@ macro_rules! secret_key {
                 key
             }
 
-            /// A key whose bytes `fill` writes in place (HMAC output, an unwrap): no
-            /// intermediate buffer holds them.
-            #[allow(dead_code)] // not every key type is computed in place
-            pub(crate) fn fill_with<E>(
-                fill: impl FnOnce(&mut [u8; 32]) -> Result<(), E>,
-            ) -> Result<Self, E> {
-                let mut key = Self(Box::new([0; 32]));
-                fill(&mut key.0)?;
-                Ok(key)
-            }
-
             /// The raw key bytes. Handle with care: do not log, store or copy them.
             pub fn expose_secret(&self) -> &[u8; 32] {
                 &self.0

@@ -29,8 +29,8 @@ pub(crate) fn binding_name(bucket: &str, object: &str) -> Result<String, &'stati
 /// Go's `path.Join(bucket, object)`: the non-empty elements joined with `/`, then cleaned
 /// (`path.Clean`: repeated slashes collapse, `.` elements go, `..` removes the element before
 /// it, a trailing slash goes). This is MinIO's formula; it aliases (`a/` and `a`, `../x`
-/// escapes the bucket), so sealing binds through [`binding_name`](crate::sse::binding_name), which refuses the names
-/// it would change.
+/// escapes the bucket), so sealing binds through
+/// [`binding_name`](crate::sse::binding_name), which refuses the names it would change.
 ///
 /// ```
 /// use s3crypt::names::path_join;

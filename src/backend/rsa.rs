@@ -10,10 +10,10 @@ use aws_lc_rs::rsa::{
 };
 use zeroize::Zeroizing;
 
-/// An RSA private key (2048 to 8192 bits) and its public half.
+/// An RSA private key (2048 to 8192 bits), with the DER of its public half.
 pub(crate) struct RsaPrivate {
     key: OaepPrivateDecryptingKey,
-    public: RsaPublic,
+    spki: Vec<u8>,
     pkcs8: Zeroizing<Vec<u8>>,
 }
 
@@ -26,10 +26,10 @@ pub(crate) struct RsaPublic {
 impl RsaPrivate {
     fn from_key(key: PrivateDecryptingKey) -> Option<Self> {
         let pkcs8 = Zeroizing::new(key.as_der().ok()?.as_ref().to_vec());
-        let public = RsaPublic::from_key(key.public_key())?;
+        let spki = key.public_key().as_der().ok()?.as_ref().to_vec();
         Some(Self {
             key: OaepPrivateDecryptingKey::new(key).ok()?,
-            public,
+            spki,
             pkcs8,
         })
     }
@@ -50,8 +50,9 @@ impl RsaPrivate {
         Self::from_key(PrivateDecryptingKey::generate(size).ok()?)
     }
 
-    pub(crate) fn public(&self) -> &RsaPublic {
-        &self.public
+    /// The public half's `SubjectPublicKeyInfo` DER.
+    pub(crate) fn spki(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The PKCS#8 DER (secret).
@@ -79,17 +80,14 @@ impl RsaPrivate {
 }
 
 impl RsaPublic {
-    fn from_key(key: PublicEncryptingKey) -> Option<Self> {
+    /// From an X.509 `SubjectPublicKeyInfo` (DER).
+    pub(crate) fn from_spki(der: &[u8]) -> Option<Self> {
+        let key = PublicEncryptingKey::from_der(der).ok()?;
         let spki = key.as_der().ok()?.as_ref().to_vec();
         Some(Self {
             key: OaepPublicEncryptingKey::new(key).ok()?,
             spki,
         })
-    }
-
-    /// From an X.509 `SubjectPublicKeyInfo` (DER).
-    pub(crate) fn from_spki(der: &[u8]) -> Option<Self> {
-        Self::from_key(PublicEncryptingKey::from_der(der).ok()?)
     }
 
     /// The `SubjectPublicKeyInfo` DER.

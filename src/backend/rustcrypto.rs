@@ -46,14 +46,9 @@ pub(crate) struct Aead(Inner);
 
 impl Aead {
     pub(crate) fn new(alg: Algorithm, key: &[u8; 32]) -> Self {
-        let a = Self::build(alg, key);
-        // The key schedule (whose first round keys are the key) was built on the stack and
-        // moved into its box: overwrite those dead frames.
-        wipe_dead_stack();
-        a
+        built(|| Self::build(alg, key))
     }
 
-    #[inline(never)]
     fn build(alg: Algorithm, key: &[u8; 32]) -> Self {
         Self(match alg {
             Algorithm::Aes256Gcm => Inner::Aes(Box::new(Aes256Gcm::new(key.into()))),
@@ -68,9 +63,7 @@ impl Aead {
     /// AES-128-GCM under a 16-byte key.
     #[cfg(feature = "cse")]
     pub(crate) fn aes128_gcm(key: &[u8; 16]) -> Self {
-        let a = Self(Inner::Aes128(Box::new(Aes128Gcm::new(key.into()))));
-        wipe_dead_stack();
-        a
+        built(|| Self(Inner::Aes128(Box::new(Aes128Gcm::new(key.into())))))
     }
 
     /// Encrypts `input` into `output` (same length) and returns the tag.
@@ -155,6 +148,19 @@ fn wipe_dead_stack() {
     let mut pad = [0u8; STACK_WIPE];
     zeroize::Zeroize::zeroize(&mut pad[..]);
     core::hint::black_box(&pad);
+}
+
+/// Runs `make` (which builds a key schedule) in a frame of its own, then overwrites the dead
+/// stack below: the schedule, whose first round keys are the key, was built on the stack and
+/// moved into its box.
+fn built<T>(make: impl FnOnce() -> T) -> T {
+    #[inline(never)]
+    fn in_own_frame<T>(make: impl FnOnce() -> T) -> T {
+        make()
+    }
+    let a = in_own_frame(make);
+    wipe_dead_stack();
+    a
 }
 
 /// After a seal or open of `len` bytes: key-sized payloads (sealed object keys, wrapped data

@@ -251,14 +251,14 @@ pub enum Keyring<'a> {
         /// The material description stored with the object (`x-amz-matdesc` / `x-amz-m`).
         description: BTreeMap<String, String>,
     },
-    /// An RSA key pair or public key (feature `aws-lc`): writes and reads `RSA-OAEP-SHA1`
-    /// (the Java client's RSA keyring); a public key alone only writes.
+    /// An RSA key (feature `aws-lc`): writes `RSA-OAEP-SHA1` with the public key (the Java
+    /// client's RSA keyring) and reads it with the private key, when there is one.
     #[cfg(feature = "aws-lc")]
     Rsa {
-        /// The private key (reads, and writes with its public half).
+        /// The public key, which wraps.
+        public: &'a RsaPublicKey,
+        /// The private key, which unwraps (`None`: the keyring only writes).
         private: Option<&'a RsaPrivateKey>,
-        /// The public key, when there is no private key (writes only).
-        public: Option<&'a RsaPublicKey>,
         /// The material description stored with the object (`x-amz-matdesc` / `x-amz-m`).
         description: BTreeMap<String, String>,
     },
@@ -316,8 +316,8 @@ impl<'a> Keyring<'a> {
     #[cfg(feature = "aws-lc")]
     pub fn rsa(private: &'a RsaPrivateKey) -> Self {
         Self::Rsa {
+            public: private.public_key(),
             private: Some(private),
-            public: None,
             description: BTreeMap::new(),
         }
     }
@@ -326,8 +326,8 @@ impl<'a> Keyring<'a> {
     #[cfg(feature = "aws-lc")]
     pub fn rsa_public(public: &'a RsaPublicKey) -> Self {
         Self::Rsa {
+            public,
             private: None,
-            public: Some(public),
             description: BTreeMap::new(),
         }
     }
@@ -796,22 +796,15 @@ fn new_object(
         }
         #[cfg(feature = "aws-lc")]
         Keyring::Rsa {
-            private,
             public,
             description,
-        } => {
-            let public = match (private, public) {
-                (Some(p), _) => p.public(),
-                (None, Some(p)) => p.inner(),
-                (None, None) => return Err(S3ecError::InvalidRsaKey),
-            };
-            (
-                random.data_key.duplicate(),
-                WrapAlgorithm::RsaOaepSha1,
-                rsa::wrap(public, &random.data_key, content)?,
-                description.clone(),
-            )
-        }
+            ..
+        } => (
+            random.data_key.duplicate(),
+            WrapAlgorithm::RsaOaepSha1,
+            rsa::wrap(public, &random.data_key, content)?,
+            description.clone(),
+        ),
         Keyring::Kms {
             provider,
             key_id,

@@ -18,7 +18,7 @@
 //! aws-lc-rs offers OAEP only with a matching MGF1 hash, and the pure-Rust `rsa` crate's
 //! decryption is not constant time (RUSTSEC-2023-0071, "Marvin").
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::{ContentAlgorithm, S3ecError};
 use crate::backend::rsa::{RsaPrivate, RsaPublic};
@@ -26,7 +26,10 @@ use crate::keys::DataKey;
 
 /// An RSA private key (2048 to 8192 bits) for an S3EC RSA keyring: unwraps, and wraps
 /// with its public half.
-pub struct RsaPrivateKey(RsaPrivate);
+pub struct RsaPrivateKey {
+    private: RsaPrivate,
+    public: RsaPublicKey,
+}
 
 /// An RSA public key (2048 to 8192 bits): wraps only (an object written with it is read
 /// with the private key).
@@ -35,7 +38,7 @@ pub struct RsaPublicKey(RsaPublic);
 impl core::fmt::Debug for RsaPrivateKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RsaPrivateKey")
-            .field("bits", &self.0.bits())
+            .field("bits", &self.private.bits())
             .finish_non_exhaustive()
     }
 }
@@ -49,33 +52,39 @@ impl core::fmt::Debug for RsaPublicKey {
 }
 
 impl RsaPrivateKey {
+    fn from_private(private: Option<RsaPrivate>) -> Result<Self, S3ecError> {
+        let private = private.ok_or(S3ecError::InvalidRsaKey)?;
+        let public = RsaPublic::from_spki(private.spki()).ok_or(S3ecError::InvalidRsaKey)?;
+        Ok(Self {
+            private,
+            public: RsaPublicKey(public),
+        })
+    }
+
     /// From a PKCS#8 `PrivateKeyInfo` in DER (what Java's `PrivateKey.getEncoded()` gives;
     /// `openssl pkcs8 -topk8 -nocrypt -outform der`).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, S3ecError> {
-        RsaPrivate::from_pkcs8(der)
-            .map(Self)
-            .ok_or(S3ecError::InvalidRsaKey)
+        Self::from_private(RsaPrivate::from_pkcs8(der))
     }
 
     /// A fresh key of 2048, 3072 or 4096 bits.
     pub fn generate(bits: usize) -> Result<Self, S3ecError> {
-        RsaPrivate::generate(bits)
-            .map(Self)
-            .ok_or(S3ecError::InvalidRsaKey)
+        Self::from_private(RsaPrivate::generate(bits))
     }
 
     /// The PKCS#8 DER (secret: handle as a key), wiped when dropped.
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(self.0.pkcs8().to_vec())
+        Zeroizing::new(self.private.pkcs8().to_vec())
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
     }
 
     /// The public half as a `SubjectPublicKeyInfo` (DER).
     pub fn public_key_der(&self) -> Vec<u8> {
-        self.0.public().spki().to_vec()
-    }
-
-    pub(super) fn public(&self) -> &RsaPublic {
-        self.0.public()
+        self.public.0.spki().to_vec()
     }
 }
 
@@ -86,29 +95,21 @@ impl RsaPublicKey {
             .map(Self)
             .ok_or(S3ecError::InvalidRsaKey)
     }
-
-    pub(super) fn inner(&self) -> &RsaPublic {
-        &self.0
-    }
 }
 
-/// The content cipher name written into the pseudo data key.
-fn cipher_name(content: ContentAlgorithm) -> &'static str {
-    content.name()
-}
-
-/// Wraps `dek` for an object of `content` under `public`.
+/// Wraps `dek` for an object of `content` under `public`: the pseudo data key carries the
+/// content cipher name (`ContentAlgorithm::name`).
 pub(super) fn wrap(
-    public: &RsaPublic,
+    public: &RsaPublicKey,
     dek: &DataKey,
     content: ContentAlgorithm,
 ) -> Result<Vec<u8>, S3ecError> {
-    let name = cipher_name(content).as_bytes();
+    let name = content.name().as_bytes();
     let mut pseudo = Zeroizing::new(Vec::with_capacity(1 + 32 + name.len()));
     pseudo.push(32);
     pseudo.extend_from_slice(dek.expose_secret());
     pseudo.extend_from_slice(name);
-    public.encrypt_oaep_sha1(&pseudo).ok_or(S3ecError::Unwrap)
+    public.0.encrypt_oaep_sha1(&pseudo).ok_or(S3ecError::Unwrap)
 }
 
 /// Unwraps the data key of an object of `content` with `private`.
@@ -117,13 +118,12 @@ pub(super) fn unwrap(
     wrapped: &[u8],
     content: ContentAlgorithm,
 ) -> Result<DataKey, S3ecError> {
-    let mut pseudo = private
-        .0
+    // A wiping buffer: the pseudo data key holds the data key.
+    let pseudo = private
+        .private
         .decrypt_oaep_sha1(wrapped)
         .ok_or(S3ecError::Unwrap)?;
-    let r = parse_pseudo(&pseudo, content);
-    pseudo.zeroize();
-    r
+    parse_pseudo(&pseudo, content)
 }
 
 fn parse_pseudo(pseudo: &[u8], content: ContentAlgorithm) -> Result<DataKey, S3ecError> {
@@ -133,7 +133,7 @@ fn parse_pseudo(pseudo: &[u8], content: ContentAlgorithm) -> Result<DataKey, S3e
         return Err(S3ecError::Unwrap);
     }
     let (key, name) = rest.split_at(32);
-    let ok = name == cipher_name(content).as_bytes()
+    let ok = name == content.name().as_bytes()
         || (content == ContentAlgorithm::AesGcmCommitting && name == b"AES/GCM/NoPadding");
     if !ok {
         return Err(S3ecError::ContentAlgorithmMismatch);

@@ -15,7 +15,7 @@
 
 use zeroize::Zeroizing;
 
-use super::keyset::{Field, Proto, push_json_string};
+use super::keyset::{Field, Proto, ProtoWriter};
 use super::{Keyset, OutputPrefix, TinkError};
 use crate::backend::{Aead, Algorithm, NONCE_LEN, TAG_LEN};
 use crate::encoding::{JsonValue, parse_json};
@@ -186,24 +186,11 @@ impl Keyset {
         associated_data: &[u8],
         iv: &[u8; NONCE_LEN],
     ) -> Vec<u8> {
-        let encrypted = master.seal(associated_data, &self.to_binary(), iv);
-        let info = self.info_binary();
-        let mut out = Vec::with_capacity(encrypted.len() + info.len() + 12);
-        for (field, b) in [(2u8, &encrypted), (3, &info)] {
-            out.push(field << 3 | 2);
-            let mut n = b.len() as u64;
-            loop {
-                let byte = (n & 0x7f) as u8;
-                n >>= 7;
-                if n == 0 {
-                    out.push(byte);
-                    break;
-                }
-                out.push(byte | 0x80);
-            }
-            out.extend_from_slice(b);
-        }
-        out
+        let mut out = ProtoWriter::default();
+        out.bytes(2, &master.seal(associated_data, &self.to_binary(), iv));
+        out.bytes(3, &self.info_binary());
+        // Ciphertext and cleartext info only: nothing secret to wipe.
+        out.0.to_vec()
     }
 
     /// Writes this keyset encrypted under `master` in Tink's JSON form, with a fresh random
@@ -227,9 +214,9 @@ impl Keyset {
         use base64::Engine as _;
         let encrypted = master.seal(associated_data, &self.to_binary(), iv);
         let mut out = String::from("{\"encryptedKeyset\":");
-        push_json_string(
-            &mut out,
+        crate::encoding::write_string(
             &base64::engine::general_purpose::STANDARD.encode(encrypted),
+            &mut out,
         );
         out.push_str(",\"keysetInfo\":");
         out.push_str(&self.info_json());

@@ -52,10 +52,9 @@ pub struct SeekableReader<R: Read + io::Seek> {
     inner: R,
     ra: super::RandomAccess,
     pos: u64,
-    /// The decrypted segment at `cache_start` (empty: none).
+    /// The decrypted segment starting at plaintext byte `cache_start` (empty: none).
     cache: zeroize::Zeroizing<Vec<u8>>,
     cache_start: u64,
-    cached: bool,
     end_checked: bool,
     poisoned: bool,
 }
@@ -87,7 +86,6 @@ impl<R: Read + io::Seek> SeekableReader<R> {
             pos: 0,
             cache: zeroize::Zeroizing::new(Vec::new()),
             cache_start: 0,
-            cached: false,
             end_checked: false,
             poisoned: false,
         })
@@ -106,7 +104,6 @@ impl<R: Read + io::Seek> SeekableReader<R> {
     /// Fetches, authenticates and caches the segment holding `pos`.
     fn load(&mut self, pos: u64) -> io::Result<()> {
         let plan = self.ra.segment_plan(pos);
-        self.cached = false;
         self.inner
             .seek(io::SeekFrom::Start(plan.ciphertext_offset()))?;
         let n = usize::try_from(plan.ciphertext_len())
@@ -121,7 +118,6 @@ impl<R: Read + io::Seek> SeekableReader<R> {
             return Err(io_err(e));
         }
         self.cache_start = plan.plaintext_offset();
-        self.cached = true;
         Ok(())
     }
 }
@@ -144,9 +140,9 @@ impl<R: Read + io::Seek> Read for SeekableReader<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let covered = self.cached
-            && self.pos >= self.cache_start
-            && self.pos - self.cache_start < self.cache.len() as u64;
+        // A load that failed poisoned the reader, so a non-empty cache is always current.
+        let covered =
+            self.pos >= self.cache_start && self.pos - self.cache_start < self.cache.len() as u64;
         if !covered {
             self.load(self.pos).inspect_err(|_| self.poisoned = true)?;
         }

@@ -75,12 +75,13 @@ impl KeysetKey {
         }
     }
 
-    /// The key data to write: as read, or serialized from the key.
-    fn key_data(&self) -> Option<KeyData> {
-        if let Some(d) = &self.data {
-            return Some(d.clone());
+    /// The key data to write: as read (borrowed), or serialized from the key.
+    fn key_data(&self) -> Option<std::borrow::Cow<'_, KeyData>> {
+        match (&self.data, &self.key) {
+            (Some(d), _) => Some(std::borrow::Cow::Borrowed(d)),
+            (None, Some(k)) => Some(std::borrow::Cow::Owned(key_to_proto(k))),
+            (None, None) => None,
         }
-        self.key.as_ref().map(key_to_proto)
     }
 }
 
@@ -101,38 +102,40 @@ impl core::fmt::Debug for KeyData {
     }
 }
 
-fn status_value(s: KeyStatus) -> u64 {
-    match s {
-        KeyStatus::Enabled => 1,
-        KeyStatus::Disabled => 2,
-        KeyStatus::Destroyed => 3,
-    }
+/// Tink's `KeyStatusType`: (status, enum value, JSON name).
+const STATUSES: [(KeyStatus, u64, &str); 3] = [
+    (KeyStatus::Enabled, 1, "ENABLED"),
+    (KeyStatus::Disabled, 2, "DISABLED"),
+    (KeyStatus::Destroyed, 3, "DESTROYED"),
+];
+
+/// Tink's `OutputPrefixType`: (prefix, enum value, JSON name).
+const PREFIXES: [(OutputPrefix, u64, &str); 4] = [
+    (OutputPrefix::Tink, 1, "TINK"),
+    (OutputPrefix::Legacy, 2, "LEGACY"),
+    (OutputPrefix::Raw, 3, "RAW"),
+    (OutputPrefix::Crunchy, 4, "CRUNCHY"),
+];
+
+/// The enum value and JSON name of `item` in `table`.
+fn lookup<T: PartialEq + Copy>(table: &[(T, u64, &'static str)], item: T) -> (u64, &'static str) {
+    table
+        .iter()
+        .find(|(t, _, _)| *t == item)
+        .map(|&(_, v, n)| (v, n))
+        .unwrap_or_else(|| unreachable!("every variant is in its table"))
 }
 
-fn status_name(s: KeyStatus) -> &'static str {
-    match s {
-        KeyStatus::Enabled => "ENABLED",
-        KeyStatus::Disabled => "DISABLED",
-        KeyStatus::Destroyed => "DESTROYED",
-    }
-}
-
-fn prefix_value(p: OutputPrefix) -> u64 {
-    match p {
-        OutputPrefix::Tink => 1,
-        OutputPrefix::Legacy => 2,
-        OutputPrefix::Raw => 3,
-        OutputPrefix::Crunchy => 4,
-    }
-}
-
-fn prefix_name(p: OutputPrefix) -> &'static str {
-    match p {
-        OutputPrefix::Tink => "TINK",
-        OutputPrefix::Legacy => "LEGACY",
-        OutputPrefix::Raw => "RAW",
-        OutputPrefix::Crunchy => "CRUNCHY",
-    }
+/// The entry of `table` with enum value `v` or JSON name `name`.
+fn find<T: Copy>(
+    table: &[(T, u64, &'static str)],
+    v: Option<u64>,
+    name: Option<&str>,
+) -> Option<T> {
+    table
+        .iter()
+        .find(|(_, tv, tn)| Some(*tv) == v || Some(*tn) == name)
+        .map(|&(t, _, _)| t)
 }
 
 const MATERIAL_NAMES: [&str; 5] = [
@@ -153,25 +156,6 @@ pub struct Keyset {
     pub primary_key_id: u32,
     /// The keys, in keyset order.
     pub keys: Vec<KeysetKey>,
-}
-
-fn status_of(v: u64) -> Result<KeyStatus, TinkError> {
-    match v {
-        1 => Ok(KeyStatus::Enabled),
-        2 => Ok(KeyStatus::Disabled),
-        3 => Ok(KeyStatus::Destroyed),
-        _ => Err(TinkError::InvalidKeyset("unknown key status")),
-    }
-}
-
-fn prefix_of(v: u64) -> Result<OutputPrefix, TinkError> {
-    match v {
-        1 => Ok(OutputPrefix::Tink),
-        2 => Ok(OutputPrefix::Legacy),
-        3 => Ok(OutputPrefix::Raw),
-        4 => Ok(OutputPrefix::Crunchy),
-        _ => Err(TinkError::InvalidKeyset("unknown output prefix type")),
-    }
 }
 
 impl Keyset {
@@ -196,19 +180,11 @@ impl Keyset {
                 .and_then(JsonValue::as_u64)
                 .and_then(|v| u32::try_from(v).ok())
                 .ok_or(bad("keyId missing or not a 32-bit integer"))?;
-            let status = match item.get("status").and_then(JsonValue::as_str) {
-                Some("ENABLED") => KeyStatus::Enabled,
-                Some("DISABLED") => KeyStatus::Disabled,
-                Some("DESTROYED") => KeyStatus::Destroyed,
-                _ => return Err(bad("status missing or unknown")),
-            };
-            let output_prefix = match item.get("outputPrefixType").and_then(JsonValue::as_str) {
-                Some("TINK") => OutputPrefix::Tink,
-                Some("LEGACY") => OutputPrefix::Legacy,
-                Some("RAW") => OutputPrefix::Raw,
-                Some("CRUNCHY") => OutputPrefix::Crunchy,
-                _ => return Err(bad("outputPrefixType missing or unknown")),
-            };
+            let name = |field| item.get(field).and_then(JsonValue::as_str);
+            let status =
+                find(&STATUSES, None, name("status")).ok_or(bad("status missing or unknown"))?;
+            let output_prefix = find(&PREFIXES, None, name("outputPrefixType"))
+                .ok_or(bad("outputPrefixType missing or unknown"))?;
             let data = item.get("keyData").map(json_key_data).transpose()?;
             let key = enabled_key(data.as_ref(), status)?;
             keys.push(KeysetKey {
@@ -259,7 +235,7 @@ impl Keyset {
     pub fn to_binary(&self) -> Zeroizing<Vec<u8>> {
         // Sized in advance (each key: its key data plus a few framing bytes) so the buffer
         // holding key material is never reallocated.
-        let datas: Vec<Option<KeyData>> = self.keys.iter().map(KeysetKey::key_data).collect();
+        let datas: Vec<_> = self.keys.iter().map(KeysetKey::key_data).collect();
         let cap = 16
             + datas
                 .iter()
@@ -282,9 +258,9 @@ impl Keyset {
                 kd.varint(3, d.material);
                 key.bytes(1, &kd.0);
             }
-            key.varint(2, status_value(k.status));
+            key.varint(2, lookup(&STATUSES, k.status).0);
             key.varint(3, u64::from(k.key_id));
-            key.varint(4, prefix_value(k.output_prefix));
+            key.varint(4, lookup(&PREFIXES, k.output_prefix).0);
             out.bytes(2, &key.0);
         }
         out.0
@@ -293,7 +269,7 @@ impl Keyset {
     /// The JSON form, as Tink writes it (secret: wiped on drop).
     pub fn to_json(&self) -> Zeroizing<String> {
         use base64::engine::general_purpose::STANDARD;
-        let datas: Vec<Option<KeyData>> = self.keys.iter().map(KeysetKey::key_data).collect();
+        let datas: Vec<_> = self.keys.iter().map(KeysetKey::key_data).collect();
         let cap = 64
             + datas
                 .iter()
@@ -314,7 +290,7 @@ impl Keyset {
             out.push('{');
             if let Some(d) = data {
                 out.push_str("\"keyData\":{\"typeUrl\":");
-                push_json_string(&mut out, &d.type_url);
+                crate::encoding::write_string(&d.type_url, &mut out);
                 out.push_str(",\"value\":\"");
                 // Encoded into a wiping buffer of the exact length, then into `out` (sized
                 // in advance): no unwiped copy.
@@ -334,11 +310,11 @@ impl Keyset {
                 out.push_str("\"},");
             }
             out.push_str("\"status\":\"");
-            out.push_str(status_name(k.status));
+            out.push_str(lookup(&STATUSES, k.status).1);
             out.push_str("\",\"keyId\":");
             out.push_str(&k.key_id.to_string());
             out.push_str(",\"outputPrefixType\":\"");
-            out.push_str(prefix_name(k.output_prefix));
+            out.push_str(lookup(&PREFIXES, k.output_prefix).1);
             out.push_str("\"}");
         }
         out.push_str("]}");
@@ -354,9 +330,9 @@ impl Keyset {
             if let Some(d) = k.key_data() {
                 info.bytes(1, d.type_url.as_bytes());
             }
-            info.varint(2, status_value(k.status));
+            info.varint(2, lookup(&STATUSES, k.status).0);
             info.varint(3, u64::from(k.key_id));
-            info.varint(4, prefix_value(k.output_prefix));
+            info.varint(4, lookup(&PREFIXES, k.output_prefix).0);
             out.bytes(2, &info.0);
         }
         out.0.to_vec()
@@ -372,14 +348,14 @@ impl Keyset {
             out.push('{');
             if let Some(d) = k.key_data() {
                 out.push_str("\"typeUrl\":");
-                push_json_string(&mut out, &d.type_url);
+                crate::encoding::write_string(&d.type_url, &mut out);
                 out.push(',');
             }
             out.push_str(&format!(
                 "\"status\":\"{}\",\"keyId\":{},\"outputPrefixType\":\"{}\"}}",
-                status_name(k.status),
+                lookup(&STATUSES, k.status).1,
                 k.key_id,
-                prefix_name(k.output_prefix)
+                lookup(&PREFIXES, k.output_prefix).1
             ));
         }
         out.push_str("]}");
@@ -438,11 +414,16 @@ fn key_from_binary(bytes: &[u8]) -> Result<KeysetKey, TinkError> {
     for field in Proto(bytes) {
         match field? {
             (1, Field::Bytes(d)) => data = Some(d),
-            (2, Field::Varint(v)) => status = Some(status_of(v)?),
+            (2, Field::Varint(v)) => {
+                status = Some(find(&STATUSES, Some(v), None).ok_or(bad("unknown key status"))?)
+            }
             (3, Field::Varint(v)) => {
                 id = Some(u32::try_from(v).map_err(|_| bad("key_id too large"))?)
             }
-            (4, Field::Varint(v)) => prefix = Some(prefix_of(v)?),
+            (4, Field::Varint(v)) => {
+                prefix =
+                    Some(find(&PREFIXES, Some(v), None).ok_or(bad("unknown output prefix type"))?)
+            }
             (1..=4, _) => return Err(bad("wrong wire type in Keyset.Key")),
             _ => {}
         }
@@ -670,20 +651,6 @@ fn key_from_proto(type_url: &str, bytes: &[u8]) -> Result<StreamingKey, TinkErro
         }
     };
     StreamingKey::new(params, key_value.unwrap_or(&[]))
-}
-
-/// Writes `s` as a JSON string (quotes, backslashes and control characters escaped).
-pub(super) fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// One protobuf field's value.

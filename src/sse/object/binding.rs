@@ -54,6 +54,17 @@ pub(super) fn tag(
     Ok(hmac_sha256(k.expose_secret(), &[&msg]))
 }
 
+/// The binding entry among an object's stored entries (names in any ASCII case).
+pub(super) fn stored<'m>(
+    metadata: &'m std::collections::BTreeMap<String, String>,
+    entry: &str,
+) -> Option<&'m String> {
+    metadata
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(entry))
+        .map(|(_, v)| v)
+}
+
 /// The entry value of a binding.
 pub(super) fn encode(tag: &[u8; 32]) -> String {
     STANDARD.encode(tag)

@@ -650,11 +650,7 @@ impl<'a> ServerKit<'a> {
         let (Some(entry), Some(meta), Some(oek)) = (self.codec.binding_entry(), meta, oek) else {
             return Ok(());
         };
-        let stored = obj
-            .metadata
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(entry))
-            .map(|(_, v)| v.as_str());
+        let stored = binding::stored(obj.metadata, entry).map(String::as_str);
         binding::verify(oek, bucket, key, meta.multipart, obj.parts, stored)
     }
 
@@ -772,12 +768,7 @@ impl<'a> ServerKit<'a> {
                 let mut metadata = self.codec.encode(&new);
                 // Same object key, name and data: the (checked) binding carries over.
                 if let Some(entry) = self.codec.binding_entry() {
-                    if let Some((_, v)) = src
-                        .object
-                        .metadata
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(entry))
-                    {
+                    if let Some(v) = binding::stored(src.object.metadata, entry) {
                         metadata.insert(entry.to_owned(), v.clone());
                     }
                 }
