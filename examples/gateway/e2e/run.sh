@@ -199,6 +199,35 @@ awsq s3api get-object --bucket e2e --key mp.bin "${SSEC3[@]}" mp.out
 cmp mp.out <(cat p1.bin p2.bin) || fail "multipart completed after crash"
 ok "gateway killed mid-UploadPart: upload survives restart, part re-sent, completed, read back"
 
+# ----- storage as the adversary: edited records and data are refused, never served ------
+# Each attack edits an object's record and data directly in the data directory (no key), as
+# a disk or backend could, then reads the object back through the gateway: the read must
+# fail, never answer other bytes.
+TAMPER=("$PYTHON" "$ROOT/examples/gateway/e2e/tamper.py" "$GATEWAY_ROOT/buckets/e2e/objects")
+KEYA=(--sse-customer-algorithm AES256 --sse-customer-key "$KEY3")
+refused_read() { # refused_read <key> <what> [sse args...]
+  local k=$1 what=$2; shift 2
+  # Refused before the body (500, 403) or cut with an error after the headers: either way
+  # the client gets an error, not the object.
+  if aws s3api get-object --bucket e2e --key "$k" "$@" out.bin >/dev/null 2>err.txt; then
+    fail "$what: the read succeeded"
+  fi
+}
+# What MinIO's layout (the gateway's) can detect; docs/gateway.md lists what it cannot
+# (parts dropped or reordered, an emptied SSE-C/SSE-KMS object).
+for op in empty truncate; do
+  aws s3 cp small.bin "s3://e2e/atk-s3-$op" --sse AES256 >/dev/null # single part, 2 packages
+  "${TAMPER[@]}" "atk-s3-$op" "$op" || fail "tamper $op"
+  refused_read "atk-s3-$op" "SSE-S3 object, $op"
+done
+aws s3 cp small.bin s3://e2e/atk-c-truncate --sse-c AES256 --sse-c-key "$KEY3" >/dev/null
+"${TAMPER[@]}" atk-c-truncate truncate || fail "tamper truncate"
+refused_read atk-c-truncate "SSE-C object, truncate" "${KEYA[@]}"
+aws s3 cp small.bin s3://e2e/atk-name --sse-c AES256 --sse-c-key "$KEY3" >/dev/null
+"${TAMPER[@]}" atk-name rename atk-moved || fail "tamper rename"
+refused_read atk-moved "object moved to another name" "${KEYA[@]}"
+ok "storage attacks MinIO's layout can see (SSE-S3 emptied, objects truncated, moved to another name): every read refused"
+
 # ----- nothing in plaintext, no key in the logs -------------------------------------------
 if grep -r -l -F "$MARKER" "$GATEWAY_ROOT"; then fail "plaintext marker found in the data directory"; fi
 ok "no stored file contains the plaintext marker"
