@@ -151,6 +151,16 @@ secret_key! {
 }
 
 secret_key! {
+    /// The key an object's binding is computed under (the crate's own layout,
+    /// [`crate::sse::object::UserMetadataCodec`]): derived from the object key. A multipart
+    /// upload hands it out at creation ([`crate::sse::object::UploadPlan::binding_key`]) so
+    /// that a server can complete an SSE-C upload whose completion request carries no
+    /// customer key (the aws cli sends none); the server keeps it sealed
+    /// ([`BindingKey::seal`](crate::keys::BindingKey::seal)) until then.
+    BindingKey
+}
+
+secret_key! {
     /// A 256-bit key-encryption key: the KEK of [`crate::keywrap`], or the master key of a
     /// static KMS ([`crate::kms::StaticKms`]).
     WrappingKey

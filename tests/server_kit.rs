@@ -9,7 +9,7 @@ use md5::{Digest as _, Md5};
 use proptest::prelude::*;
 use s3crypt::headers::range::RangeSpec;
 use s3crypt::headers::{self, Operation, RequestContext, SseRequest, Transport};
-use s3crypt::keys::WrappingKey;
+use s3crypt::keys::{BindingKey, WrappingKey};
 use s3crypt::kms::{StaticKeys, StaticKms};
 use s3crypt::sse::bucket::{BucketEncryption, DefaultEncryption};
 use s3crypt::sse::metadata::MINIO_PREFIX;
@@ -1091,6 +1091,100 @@ fn the_user_metadata_layout_binds_size_and_part_list() {
         .unwrap_err();
     assert!(matches!(e, KitError::SseCKeyRequired), "{e:?}");
     assert_eq!((e.code(), e.http_status()), ("InvalidRequest", 400));
+
+    // ... but with the upload's binding key, kept sealed by the server since creation, it
+    // completes without the customer key (what the aws cli sends), and reads back bound.
+    let kek = WrappingKey::new([9u8; 32]);
+    let sealed = up
+        .binding_key
+        .as_ref()
+        .expect("a binding layout hands out the upload's binding key")
+        .seal(&kek, b"bucket/n/upload-1")
+        .unwrap();
+    assert!(!format!("{up:?}").contains(&sealed[..8]));
+    for (ctx, k) in [
+        (&b"bucket/n/upload-2"[..], &kek),
+        (b"bucket/n/upload-1", &WrappingKey::new([8u8; 32])),
+    ] {
+        let e = BindingKey::open(&sealed, k, ctx).unwrap_err();
+        assert!(matches!(e, KitError::StoredObjectTampered(_)), "{e:?}");
+    }
+    let mut flipped = STANDARD.decode(&sealed).unwrap();
+    flipped[20] ^= 1;
+    let flipped = STANDARD.encode(flipped);
+    assert!(BindingKey::open(&flipped, &kek, b"bucket/n/upload-1").is_err());
+    assert!(BindingKey::open("", &kek, b"bucket/n/upload-1").is_err());
+    let bk = BindingKey::open(&sealed, &kek, b"bucket/n/upload-1").unwrap();
+    let ssec_only: Fields = dest(&k)
+        .into_iter()
+        .filter(|(n, _)| n.contains("customer"))
+        .collect();
+    let p1 = body(70_000);
+    let mut plan = kit
+        .upload_part(
+            &parse(Operation::UploadPart, &ssec_only),
+            &up.metadata,
+            "bucket",
+            "n",
+            1,
+        )
+        .unwrap();
+    let mut data = Vec::new();
+    plan.body.update(&p1, &mut data).unwrap();
+    plan.body.finish(&mut data).unwrap();
+    let (etag1, _) = plan.part.complete(&Md5::digest(&p1).into());
+    let stored = [StoredPart {
+        number: 1,
+        stored_size: data.len() as u64,
+    }];
+    let complete = |req_fields: &Fields, bk: &BindingKey| {
+        kit.complete_multipart_upload_with_binding_key(
+            &parse(Operation::CompleteMultipartUpload, req_fields),
+            &up.metadata,
+            "bucket",
+            "n",
+            &[etag1.as_str()],
+            &stored,
+            bk,
+        )
+    };
+    // Another upload's binding key is refused when the key headers show the real one.
+    let other = kit
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, &dest(&k)),
+            &none,
+            "bucket",
+            "n",
+        )
+        .unwrap();
+    let e = complete(&ssec_only, other.binding_key.as_ref().unwrap()).unwrap_err();
+    assert!(matches!(e, KitError::StoredObjectTampered(_)), "{e:?}");
+    for fields in [vec![], ssec_only.clone()] {
+        let w = complete(&fields, &bk).unwrap();
+        let obj = Stored {
+            metadata: w.metadata,
+            etag: w.stored_etag,
+            parts: stored.to_vec(),
+            data: data.clone(),
+        };
+        assert_eq!(get(&kit, &dest(&k), &obj, "n", Read::Whole).unwrap(), p1);
+        assert!(get(&kit, &dest(&k), &obj, "moved", Read::Whole).is_err());
+        let mut cut = clone(&obj);
+        cut.parts[0].stored_size -= 1;
+        cut.data.pop();
+        tampered(get(&kit, &dest(&k), &cut, "n", Read::Whole));
+    }
+    // A layout without binding hands out no binding key.
+    let minio = MinioCodec;
+    let up = ServerKit::new(&minio)
+        .create_multipart_upload(
+            &parse(Operation::CreateMultipartUpload, &dest(&k)),
+            &none,
+            "bucket",
+            "n",
+        )
+        .unwrap();
+    assert!(up.binding_key.is_none());
 
     // A key change in place keeps the (checked) binding: readable with the new key.
     let obj = put(&kit, &none, &dest(&k), "c", &body(5000));

@@ -23,16 +23,17 @@ use subtle::ConstantTimeEq;
 
 use super::flows::{KitError, StoredPart};
 use crate::kdf::hmac_sha256;
-use crate::keys::ObjectKey;
+use crate::keys::{BindingKey, ObjectKey, WrappingKey};
+use crate::keywrap::AesGcmWrap;
 use crate::sse::binding_name;
-use crate::sse::seal::derived_key;
+use crate::sse::seal::{derived_key, random};
 
 /// The label of the binding key.
 const LABEL: &[u8] = b"s3crypt object binding v1";
 
 /// The binding of an object's name and parts under its object key.
 pub(super) fn tag(
-    oek: &ObjectKey,
+    bk: &BindingKey,
     bucket: &str,
     key: &str,
     multipart: bool,
@@ -50,8 +51,53 @@ pub(super) fn tag(
         msg.extend_from_slice(&number.to_be_bytes());
         msg.extend_from_slice(&p.stored_size.to_be_bytes());
     }
-    let k = derived_key(oek, LABEL);
-    Ok(hmac_sha256(k.expose_secret(), &[&msg]))
+    Ok(hmac_sha256(bk.expose_secret(), &[&msg]))
+}
+
+/// The binding key of an object key.
+pub(super) fn key_of(oek: &ObjectKey) -> BindingKey {
+    BindingKey::from_slice(derived_key(oek, LABEL).expose_secret())
+        .unwrap_or_else(|_| unreachable!("a derived key is 32 bytes"))
+}
+
+/// What a sealed binding key is bound to: its purpose and the caller's context.
+fn seal_aad(context: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(SEAL_LABEL.len() + context.len());
+    aad.extend_from_slice(SEAL_LABEL);
+    aad.extend_from_slice(context);
+    aad
+}
+
+/// The associated-data label of a sealed binding key.
+const SEAL_LABEL: &[u8] = b"s3crypt upload binding key v1\0";
+
+impl BindingKey {
+    /// Seals the key for keeping beside an upload in storage: AES-256-GCM under the
+    /// server's own `kek` (a fresh random IV), bound to `context` — give the bucket, the
+    /// object name and the upload id, so a sealed key moved to another upload does not
+    /// open. The result is base64 of `iv (12) ‖ ciphertext (32) ‖ tag (16)`.
+    pub fn seal(&self, kek: &WrappingKey, context: &[u8]) -> Result<String, KitError> {
+        let iv = random::<12>()?;
+        let mut out = [0u8; 60];
+        AesGcmWrap::new(kek)
+            .wrap_with_iv(self.expose_secret(), &seal_aad(context), &iv, &mut out)
+            .unwrap_or_else(|_| unreachable!("32 bytes wrap into 60"));
+        Ok(STANDARD.encode(out))
+    }
+
+    /// Opens a key [`seal`](Self::seal) made, under the same `kek` and `context`; anything
+    /// else (other bytes, another context or KEK) is
+    /// [`KitError::StoredObjectTampered`].
+    pub fn open(sealed: &str, kek: &WrappingKey, context: &[u8]) -> Result<Self, KitError> {
+        const BAD: KitError =
+            KitError::StoredObjectTampered("the upload's sealed binding key does not open");
+        let raw = STANDARD.decode(sealed.trim()).map_err(|_| BAD)?;
+        let raw: &[u8; 60] = raw.as_slice().try_into().map_err(|_| BAD)?;
+        let dk = AesGcmWrap::new(kek)
+            .unwrap_key32(raw, &seal_aad(context))
+            .map_err(|_| BAD)?;
+        BindingKey::from_slice(dk.expose_secret()).map_err(|_| BAD)
+    }
 }
 
 /// The binding entry among an object's stored entries (names in any ASCII case).
@@ -83,7 +129,7 @@ pub(super) fn verify(
     let stored = stored.ok_or(KitError::StoredObjectTampered(
         "the object's binding entry is missing",
     ))?;
-    let want = tag(oek, bucket, key, multipart, parts)?;
+    let want = tag(&key_of(oek), bucket, key, multipart, parts)?;
     let ok = STANDARD
         .decode(stored.trim())
         .ok()

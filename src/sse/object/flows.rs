@@ -14,7 +14,7 @@ use crate::encoding::{hex, unhex};
 use crate::headers::range::{RangeError, RangeSpec};
 use crate::headers::{Encryption, SseError, SseRequest, StoredEncryption, StoredState};
 use crate::kdf::hmac_sha256;
-use crate::keys::{CustomerKey, KeyMd5, ObjectKey};
+use crate::keys::{BindingKey, CustomerKey, KeyMd5, ObjectKey};
 use crate::kms::{Context, KeyProvider};
 use crate::sse::bucket::{BucketEncryption, DefaultEncryption};
 use crate::sse::etag::{client_etag, etag_key, seal_etag};
@@ -65,7 +65,8 @@ pub enum KitError {
     #[error("the stored object contradicts its sealed metadata: {0}")]
     StoredObjectTampered(&'static str),
     /// CompleteMultipartUpload of an SSE-C upload without the SSE-C key, in a layout that
-    /// binds the part list under the object key (the key is needed to write the binding).
+    /// binds the part list under the object key (the key, or the upload's binding key, is
+    /// needed to write the binding).
     #[error("completing an SSE-C upload in this layout needs the SSE-C key headers")]
     SseCKeyRequired,
     /// CompleteMultipartUpload with an empty part before the last (a reader could not tell
@@ -284,7 +285,7 @@ impl NewObject {
                         number: 1,
                         stored_size,
                     };
-                    let tag = binding::tag(oek, bucket, key, false, &[part])?;
+                    let tag = binding::tag(&binding::key_of(oek), bucket, key, false, &[part])?;
                     entries.insert(entry.clone(), binding::encode(&tag));
                 }
                 let stored = hex(&seal_etag(oek, content_md5)?);
@@ -333,6 +334,12 @@ pub struct UploadPlan {
     pub metadata: BTreeMap<String, String>,
     /// The SSE headers to answer with.
     pub response_headers: Vec<(&'static str, String)>,
+    /// In a layout that binds objects ([`MetadataCodec::binding_entry`]), the key the
+    /// completed object's binding is computed under. Keep it sealed
+    /// ([`BindingKey::seal`]) with the upload and give it to
+    /// [`ServerKit::complete_multipart_upload_with_binding_key`]: an SSE-C upload then
+    /// completes without the customer key (the aws cli sends none). `None` otherwise.
+    pub binding_key: Option<BindingKey>,
 }
 
 /// UploadPart (and UploadPartCopy's destination): the body transformer and the part
@@ -866,9 +873,14 @@ impl<'a> ServerKit<'a> {
         let target = self.target(req, bucket_cfg)?;
         let keys = self.new_keys(&target, bucket, key, true, random)?;
         let meta = keys.as_ref().map(|(m, _)| m);
+        let binding_key = keys
+            .as_ref()
+            .filter(|_| self.codec.binding_entry().is_some())
+            .map(|(_, oek)| binding::key_of(oek));
         Ok(UploadPlan {
             metadata: meta.map(|m| self.codec.encode(m)).unwrap_or_default(),
             response_headers: sse_headers(meta, req_md5(req)),
+            binding_key,
         })
     }
 
@@ -997,7 +1009,9 @@ impl<'a> ServerKit<'a> {
     /// (`md5(part ETags)-N`) from the part ETags in the client's order. `parts` are the
     /// object's parts as they will be stored (numbers and stored sizes, in order): a layout
     /// that binds objects binds them under the object key (for SSE-C that needs the key
-    /// headers: [`KitError::SseCKeyRequired`] without them; SSE-S3/SSE-KMS ask the KMS).
+    /// headers: [`KitError::SseCKeyRequired`] without them, unless the server kept the
+    /// upload's binding key: [`complete_multipart_upload_with_binding_key`](Self::complete_multipart_upload_with_binding_key);
+    /// SSE-S3/SSE-KMS ask the KMS).
     pub fn complete_multipart_upload(
         &self,
         req: &SseRequest,
@@ -1006,6 +1020,48 @@ impl<'a> ServerKit<'a> {
         key: &str,
         part_etags: &[&str],
         parts: &[StoredPart],
+    ) -> Result<Written, KitError> {
+        self.complete(req, upload, bucket, key, part_etags, parts, None)
+    }
+
+    /// [`complete_multipart_upload`](Self::complete_multipart_upload) with the upload's
+    /// binding key ([`UploadPlan::binding_key`], kept sealed by the server since
+    /// CreateMultipartUpload): the binding is computed under it, so an SSE-C upload
+    /// completes without the customer key. When the request carries the key (or the KMS
+    /// opens the upload's), the given binding key must be the upload's
+    /// ([`KitError::StoredObjectTampered`] otherwise).
+    #[allow(clippy::too_many_arguments)] // complete_multipart_upload's and the key
+    pub fn complete_multipart_upload_with_binding_key(
+        &self,
+        req: &SseRequest,
+        upload: &BTreeMap<String, String>,
+        bucket: &str,
+        key: &str,
+        part_etags: &[&str],
+        parts: &[StoredPart],
+        binding_key: &BindingKey,
+    ) -> Result<Written, KitError> {
+        self.complete(
+            req,
+            upload,
+            bucket,
+            key,
+            part_etags,
+            parts,
+            Some(binding_key),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn complete(
+        &self,
+        req: &SseRequest,
+        upload: &BTreeMap<String, String>,
+        bucket: &str,
+        key: &str,
+        part_etags: &[&str],
+        parts: &[StoredPart],
+        given: Option<&BindingKey>,
     ) -> Result<Written, KitError> {
         let meta = self.codec.decode(upload)?;
         req.check_stored(&StoredState {
@@ -1037,8 +1093,17 @@ impl<'a> ServerKit<'a> {
             .map(|m| self.codec.encode(m))
             .unwrap_or_default();
         if let (Some(entry), Some(m)) = (binding, &meta) {
-            let oek = oek.as_ref().ok_or(KitError::SseCKeyRequired)?;
-            let tag = binding::tag(oek, bucket, key, m.multipart, parts)?;
+            let bk = match (oek.as_ref().map(binding::key_of), given) {
+                (Some(own), Some(given)) if own != *given => {
+                    return Err(KitError::StoredObjectTampered(
+                        "the upload's binding key is not the one its object key gives",
+                    ));
+                }
+                (Some(own), _) => own,
+                (None, Some(given)) => given.duplicate(),
+                (None, None) => return Err(KitError::SseCKeyRequired),
+            };
+            let tag = binding::tag(&bk, bucket, key, m.multipart, parts)?;
             metadata.insert(entry.to_owned(), binding::encode(&tag));
         }
         Ok(Written {
