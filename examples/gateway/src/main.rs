@@ -1,10 +1,20 @@
 //! An encrypting S3 gateway: an S3-compatible HTTPS server on s3s that stores objects in a
-//! local directory, every object encrypted through s3crypt's server kit (SSE-C, SSE-S3,
-//! SSE-KMS, bucket default encryption, multipart, copies with key changes).
+//! local directory or — proxy mode — in any S3 backend (Ceph RGW, MinIO, AWS S3), every
+//! object encrypted through s3crypt's server kit (SSE-C, SSE-S3, SSE-KMS, bucket default
+//! encryption, multipart, copies with key changes).
 //!
 //! Configuration (environment):
 //! - `GATEWAY_ROOT`: data directory (default `target/gateway-data`: git ignores it, and the
-//!   TLS private key is never left in a checkout's tracked tree);
+//!   TLS private key is never left in a checkout's tracked tree); in proxy mode it holds only
+//!   the TLS files and writes in progress;
+//! - `GATEWAY_BACKEND`: `local` (default: objects in `GATEWAY_ROOT`, MinIO's layout) or `s3`
+//!   (proxy mode: the crate's own layout, which binds names, sizes and part lists), with
+//!   `GATEWAY_S3_ENDPOINT`, `GATEWAY_S3_ACCESS_KEY`, `GATEWAY_S3_SECRET_KEY` (the backend's
+//!   credentials, separate from the gateway's own), `GATEWAY_S3_REGION` (default
+//!   `us-east-1`), `GATEWAY_S3_PATH_STYLE` (default `1`), `GATEWAY_S3_CA_FILE` (PEM
+//!   certificates an HTTPS endpoint is verified against) and `GATEWAY_STATE_KEY` (base64 of
+//!   32 bytes, the same on every gateway of one backend: seals uploads' binding keys while
+//!   they are in flight);
 //! - `GATEWAY_ADDR`: HTTPS listen address (default `127.0.0.1:8443`);
 //! - `GATEWAY_HTTP_ADDR`: an optional plain-HTTP listener (SSE-C is refused there, as S3 does);
 //! - `GATEWAY_ACCESS_KEY`, `GATEWAY_SECRET_KEY`: the SigV4 credentials (required);
@@ -19,9 +29,9 @@
 //! TLS: a CA and a server certificate for `localhost`/`127.0.0.1` are generated at first
 //! start into `<root>/tls/` (`ca.pem` is what clients verify against).
 
+mod backend;
 mod route;
 mod s3;
-mod store;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -44,7 +54,21 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Targets whose debug/trace events may carry request headers (and so SSE-C keys).
-const CAPPED: [&str; 5] = ["s3s", "hyper", "h2", "rustls", "tokio_rustls"];
+/// The AWS SDK's (the proxy's backend client) carry the backend's signed requests.
+const CAPPED: [&str; 12] = [
+    "s3s",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tokio_rustls",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_sigv4",
+    "aws_sdk_s3",
+    "aws_runtime",
+];
 
 /// Whether an event may be logged: capped targets at info at most, whatever `RUST_LOG` says.
 fn within_cap(meta: &tracing::Metadata<'_>) -> bool {
@@ -170,12 +194,59 @@ async fn main() -> Result<(), Error> {
         .as_ref()
         .map(|k| k.key_ids().map(str::to_owned).collect())
         .unwrap_or_default();
-    let gateway = s3::Gateway::new(store::Store::open(&root)?, kms, plaintext);
+    let mode = std::env::var("GATEWAY_BACKEND").unwrap_or_else(|_| "local".into());
+    let (backend, codec, state_key, hidden): (
+        Arc<dyn backend::Backend>,
+        Box<dyn s3crypt::sse::object::MetadataCodec>,
+        _,
+        _,
+    ) = match mode.as_str() {
+        "local" => (
+            Arc::new(backend::local::Store::open(&root)?),
+            Box::new(s3crypt::sse::object::MinioCodec),
+            None,
+            None,
+        ),
+        "s3" => {
+            let pem = match std::env::var("GATEWAY_S3_CA_FILE") {
+                Ok(f) => {
+                    Some(std::fs::read(&f).map_err(|e| format!("GATEWAY_S3_CA_FILE {f}: {e}"))?)
+                }
+                Err(_) => None,
+            };
+            let cfg = backend::s3::S3Config {
+                endpoint: env("GATEWAY_S3_ENDPOINT")?,
+                access_key: env("GATEWAY_S3_ACCESS_KEY")?,
+                secret_key: env("GATEWAY_S3_SECRET_KEY")?,
+                region: std::env::var("GATEWAY_S3_REGION").unwrap_or_else(|_| "us-east-1".into()),
+                path_style: std::env::var("GATEWAY_S3_PATH_STYLE").map_or(true, |v| v != "0"),
+                ca_pem: pem,
+            };
+            let state_key = s3crypt::keys::WrappingKey::from_slice(
+                &base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    env("GATEWAY_STATE_KEY")?.trim(),
+                )
+                .map_err(|_| "GATEWAY_STATE_KEY is not base64")?,
+            )
+            .map_err(|_| "GATEWAY_STATE_KEY must be base64 of 32 bytes")?;
+            tracing::info!(endpoint = %cfg.endpoint, "proxy mode: objects go to an S3 backend");
+            let tmp = root.join("tmp").join(std::process::id().to_string());
+            (
+                Arc::new(backend::s3::S3Backend::new(&cfg, tmp)?),
+                Box::new(s3crypt::sse::object::UserMetadataCodec::new()),
+                Some(state_key),
+                Some(backend::s3::HIDDEN),
+            )
+        }
+        other => return Err(format!("GATEWAY_BACKEND={other}: expected local or s3").into()),
+    };
+    let gateway = s3::Gateway::new(backend.clone(), codec, kms, plaintext, state_key, hidden);
     let mut builder = S3ServiceBuilder::new(gateway);
     builder.set_auth(SimpleAuth::from_single(access, secret));
     // Bucket encryption documents go to the kit's parser (BlockedEncryptionTypes included).
     builder.set_route(route::BucketEncryptionRoute {
-        store: store::Store::open(&root)?,
+        backend,
         kms_key_ids,
         plaintext,
     });

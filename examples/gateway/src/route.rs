@@ -8,10 +8,12 @@ use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result, s3_error};
 
 use crate::s3::{io_err, s3_err};
-use crate::store::Store;
+use std::sync::Arc;
+
+use crate::backend::Backend;
 
 pub struct BucketEncryptionRoute {
-    pub store: Store,
+    pub backend: Arc<dyn Backend>,
     pub kms_key_ids: Vec<String>,
     /// `GATEWAY_PLAINTEXT=1`: a default encryption would encrypt later writes; refused.
     pub plaintext: bool,
@@ -50,7 +52,7 @@ impl S3Route for BucketEncryptionRoute {
             .ok_or_else(|| s3_error!(InvalidRequest))?
             .to_owned();
         let mut rec = self
-            .store
+            .backend
             .bucket(&bucket)
             .await
             .map_err(io_err)?
@@ -74,7 +76,10 @@ impl S3Route for BucketEncryptionRoute {
                     return Err(s3_err("KMS.NotFoundException", 400, "Invalid keyId"));
                 }
                 rec.encryption = Some(cfg.to_xml());
-                self.store.put_bucket(&bucket, &rec).await.map_err(io_err)?;
+                self.backend
+                    .put_bucket(&bucket, &rec)
+                    .await
+                    .map_err(io_err)?;
                 Ok(S3Response::new(Body::empty()))
             }
             http::Method::GET => {
@@ -94,7 +99,10 @@ impl S3Route for BucketEncryptionRoute {
             }
             _ => {
                 rec.encryption = None;
-                self.store.put_bucket(&bucket, &rec).await.map_err(io_err)?;
+                self.backend
+                    .put_bucket(&bucket, &rec)
+                    .await
+                    .map_err(io_err)?;
                 let mut resp = S3Response::new(Body::empty());
                 resp.status = Some(http::StatusCode::NO_CONTENT);
                 Ok(resp)

@@ -11,102 +11,28 @@
 //! <root>/tmp/                                    files being written
 //! ```
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use bytes::Bytes;
+use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
-/// A bucket's record.
-#[derive(Serialize, Deserialize, Clone, Default)]
-pub struct BucketRecord {
-    pub created: u64,
-    /// The kit's `ServerSideEncryptionConfiguration` XML, if one is set.
-    pub encryption: Option<String>,
-}
+use super::{
+    Backend, BucketRecord, ByteStream, Listing, ObjectRecord, PartFile, UploadRecord, now, page,
+    random_hex, valid_bucket_name,
+};
 
-/// One stored part of an object.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug)]
-pub struct PartRecord {
-    pub number: u32,
-    pub stored_size: u64,
-    pub size: u64,
-}
-
-/// An object's record.
-#[derive(Serialize, Deserialize, Clone)]
-pub struct ObjectRecord {
-    pub key: String,
-    /// Plaintext size (what a listing shows).
-    pub size: u64,
-    /// The ETag the kit said to store.
-    pub stored_etag: String,
-    /// The ETag a listing shows (the kit's shown ETag at write time).
-    pub etag: String,
-    pub last_modified: u64,
-    pub content_type: Option<String>,
-    /// `x-amz-meta-*` entries a client set (names without the prefix).
-    pub user_metadata: BTreeMap<String, String>,
-    /// The kit's entries (through its metadata codec).
-    pub internal: BTreeMap<String, String>,
-    pub parts: Vec<PartRecord>,
-    /// File name of the stored bytes, beside the record.
-    pub data: String,
-}
-
-/// A multipart upload's record.
-#[derive(Serialize, Deserialize, Clone)]
-pub struct UploadRecord {
-    pub bucket: String,
-    pub key: String,
-    pub initiated: u64,
-    pub content_type: Option<String>,
-    pub user_metadata: BTreeMap<String, String>,
-    pub internal: BTreeMap<String, String>,
-}
-
-/// A stored part's record.
-#[derive(Serialize, Deserialize, Clone)]
-pub struct PartFile {
-    pub number: u32,
-    pub etag: String,
-    pub size: u64,
-    pub stored_size: u64,
-    pub last_modified: u64,
-    pub data: String,
-}
+/// Bytes read from a file per chunk of a response body.
+const CHUNK: usize = 1 << 20;
 
 pub struct Store {
     root: PathBuf,
 }
 
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-pub fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).expect("OS random");
-    hex::encode(b)
-}
-
 fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-pub fn valid_bucket_name(name: &str) -> bool {
-    (3..=63).contains(&name.len())
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
-        && !name.starts_with(['-', '.'])
-        && !name.ends_with(['-', '.'])
-        && !name.contains("..")
 }
 
 impl Store {
@@ -195,14 +121,14 @@ impl Store {
             .await
     }
 
-    pub async fn delete_bucket(&self, bucket: &str) -> io::Result<()> {
+    async fn remove_bucket_dirs(&self, bucket: &str) -> io::Result<()> {
         let dir = self.bucket_dir(bucket);
         tokio::fs::remove_file(dir.join("bucket.json")).await?;
         tokio::fs::remove_dir(dir.join("objects")).await?;
         tokio::fs::remove_dir(dir).await
     }
 
-    pub async fn bucket_is_empty(&self, bucket: &str) -> io::Result<bool> {
+    async fn bucket_is_empty(&self, bucket: &str) -> io::Result<bool> {
         let mut rd = tokio::fs::read_dir(self.objects_dir(bucket)).await?;
         Ok(rd.next_entry().await?.is_none())
     }
@@ -232,18 +158,18 @@ impl Store {
         Ok(rec.filter(|r| r.key == key))
     }
 
-    pub fn data_path(&self, bucket: &str, rec: &ObjectRecord) -> PathBuf {
+    fn data_path(&self, bucket: &str, rec: &ObjectRecord) -> PathBuf {
         self.objects_dir(bucket).join(&rec.data)
     }
 
     /// A data file name for a new version of `key` (moved into place by `commit_object`).
-    pub fn new_data_name(key: &str) -> String {
+    fn new_data_name(key: &str) -> String {
         format!("{}.{}.data", key_hash(key), random_hex(8))
     }
 
     /// Makes an object visible: moves its finished data file (a temp file) next to the
     /// record, then replaces the record (the commit point), then removes the old data.
-    pub async fn commit_object(
+    async fn commit_object(
         &self,
         bucket: &str,
         temp_data: Option<&Path>,
@@ -272,7 +198,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_objects(&self, bucket: &str) -> io::Result<Vec<ObjectRecord>> {
+    async fn all_objects(&self, bucket: &str) -> io::Result<Vec<ObjectRecord>> {
         let mut out = Vec::new();
         let mut rd = tokio::fs::read_dir(self.objects_dir(bucket)).await?;
         while let Some(e) = rd.next_entry().await? {
@@ -289,28 +215,28 @@ impl Store {
 
     // ----- multipart uploads -----------------------------------------------------------
 
-    pub async fn create_upload(&self, rec: &UploadRecord) -> io::Result<String> {
-        let id = random_hex(16);
-        let dir = self.root.join("uploads").join(&id);
+    async fn write_upload(&self, id: &str, rec: &UploadRecord) -> io::Result<()> {
+        let dir = self
+            .upload_dir(id)
+            .ok_or_else(|| io::Error::other("bad upload id"))?;
         tokio::fs::create_dir(&dir).await?;
         let json = serde_json::to_vec(rec).map_err(io::Error::other)?;
-        self.write_atomic(&dir.join("upload.json"), &json).await?;
-        Ok(id)
+        self.write_atomic(&dir.join("upload.json"), &json).await
     }
 
-    pub async fn upload(&self, id: &str) -> io::Result<Option<UploadRecord>> {
+    async fn upload_record(&self, id: &str) -> io::Result<Option<UploadRecord>> {
         match self.upload_dir(id) {
             Some(d) => Self::read_json(&d.join("upload.json")).await,
             None => Ok(None),
         }
     }
 
-    pub async fn list_uploads(&self) -> io::Result<Vec<(String, UploadRecord)>> {
+    async fn all_uploads(&self) -> io::Result<Vec<(String, UploadRecord)>> {
         let mut out = Vec::new();
         let mut rd = tokio::fs::read_dir(self.root.join("uploads")).await?;
         while let Some(e) = rd.next_entry().await? {
             let id = e.file_name().to_string_lossy().into_owned();
-            if let Some(rec) = self.upload(&id).await? {
+            if let Some(rec) = self.upload_record(&id).await? {
                 out.push((id, rec));
             }
         }
@@ -318,7 +244,7 @@ impl Store {
     }
 
     /// Makes a part visible (replacing an earlier upload of the same number).
-    pub async fn commit_part(&self, id: &str, temp_data: &Path, part: &PartFile) -> io::Result<()> {
+    async fn commit_part(&self, id: &str, temp_data: &Path, part: &PartFile) -> io::Result<()> {
         let dir = self
             .upload_dir(id)
             .ok_or_else(|| io::Error::other("bad upload id"))?;
@@ -334,7 +260,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn parts(&self, id: &str) -> io::Result<Vec<PartFile>> {
+    async fn part_files(&self, id: &str) -> io::Result<Vec<PartFile>> {
         let dir = self
             .upload_dir(id)
             .ok_or_else(|| io::Error::other("bad upload id"))?;
@@ -353,14 +279,194 @@ impl Store {
         Ok(out)
     }
 
-    pub fn part_data_path(&self, id: &str, part: &PartFile) -> Option<PathBuf> {
+    fn part_data_path(&self, id: &str, part: &PartFile) -> Option<PathBuf> {
         self.upload_dir(id).map(|d| d.join(&part.data))
     }
 
-    pub async fn remove_upload(&self, id: &str) -> io::Result<()> {
+    async fn remove_upload(&self, id: &str) -> io::Result<()> {
         match self.upload_dir(id) {
             Some(d) => tokio::fs::remove_dir_all(d).await,
             None => Ok(()),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for Store {
+    fn temp_path(&self) -> PathBuf {
+        Store::temp_path(self)
+    }
+
+    async fn bucket(&self, bucket: &str) -> io::Result<Option<BucketRecord>> {
+        Store::bucket(self, bucket).await
+    }
+
+    async fn create_bucket(&self, bucket: &str) -> io::Result<bool> {
+        Store::create_bucket(self, bucket).await
+    }
+
+    async fn put_bucket(&self, bucket: &str, rec: &BucketRecord) -> io::Result<()> {
+        Store::put_bucket(self, bucket, rec).await
+    }
+
+    async fn delete_bucket(&self, bucket: &str) -> io::Result<bool> {
+        if !self.bucket_is_empty(bucket).await? {
+            return Ok(false);
+        }
+        self.remove_bucket_dirs(bucket).await?;
+        Ok(true)
+    }
+
+    async fn list_buckets(&self) -> io::Result<Vec<(String, BucketRecord)>> {
+        Store::list_buckets(self).await
+    }
+
+    async fn object(&self, bucket: &str, key: &str) -> io::Result<Option<ObjectRecord>> {
+        Store::object(self, bucket, key).await
+    }
+
+    async fn put_object(&self, bucket: &str, data: &Path, rec: &ObjectRecord) -> io::Result<()> {
+        let rec = ObjectRecord {
+            data: Self::new_data_name(&rec.key),
+            ..rec.clone()
+        };
+        self.commit_object(bucket, Some(data), &rec).await
+    }
+
+    async fn reseal_object(
+        &self,
+        bucket: &str,
+        src_bucket: &str,
+        src: &ObjectRecord,
+        rec: &ObjectRecord,
+    ) -> io::Result<()> {
+        if src_bucket == bucket && src.key == rec.key {
+            // In place: the data file stays; only the record changes.
+            let rec = ObjectRecord {
+                data: src.data.clone(),
+                ..rec.clone()
+            };
+            return self.commit_object(bucket, None, &rec).await;
+        }
+        // Another name: a copy of the data file under the new name (hard links would tie
+        // the two objects' files together).
+        let tmp = self.temp_path();
+        tokio::fs::copy(self.data_path(src_bucket, src), &tmp).await?;
+        self.put_object(bucket, &tmp, rec).await
+    }
+
+    fn read(&self, bucket: &str, rec: &ObjectRecord, offset: u64, len: u64) -> ByteStream {
+        let path = self.data_path(bucket, rec);
+        let st = (path, None::<tokio::fs::File>, len, false);
+        Box::pin(futures::stream::unfold(
+            st,
+            move |(path, mut file, left, done)| async move {
+                if done || left == 0 {
+                    return None;
+                }
+                let fail = |e: io::Error| Some((Err(e), (PathBuf::new(), None, 0, true)));
+                if file.is_none() {
+                    let mut f = match tokio::fs::File::open(&path).await {
+                        Ok(f) => f,
+                        Err(e) => return fail(e),
+                    };
+                    if let Err(e) = f.seek(std::io::SeekFrom::Start(offset)).await {
+                        return fail(e);
+                    }
+                    file = Some(f);
+                }
+                let n = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
+                let mut buf = vec![0u8; n];
+                if let Err(e) = file.as_mut()?.read_exact(&mut buf).await {
+                    // Storage answered short: an error, never fewer bytes.
+                    return fail(io::Error::other(format!("stored object is short: {e}")));
+                }
+                Some((Ok(Bytes::from(buf)), (path, file, left - n as u64, false)))
+            },
+        ))
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> io::Result<()> {
+        Store::delete_object(self, bucket, key).await
+    }
+
+    async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: &str,
+        delimiter: Option<&str>,
+        max: usize,
+    ) -> io::Result<Listing> {
+        let all = self.all_objects(bucket).await?;
+        let (objects, prefixes, next) =
+            page(all, |r| r.key.as_str(), prefix, after, delimiter, max);
+        Ok(Listing {
+            objects,
+            prefixes,
+            next,
+        })
+    }
+
+    async fn create_upload(&self, id: &str, rec: &UploadRecord) -> io::Result<()> {
+        self.write_upload(id, rec).await
+    }
+
+    async fn upload(&self, bucket: &str, id: &str) -> io::Result<Option<UploadRecord>> {
+        Ok(self.upload_record(id).await?.filter(|u| u.bucket == bucket))
+    }
+
+    async fn put_part(
+        &self,
+        _bucket: &str,
+        id: &str,
+        data: &Path,
+        part: &PartFile,
+    ) -> io::Result<()> {
+        let part = PartFile {
+            data: format!("part-{}.{}.data", part.number, random_hex(8)),
+            ..part.clone()
+        };
+        self.commit_part(id, data, &part).await
+    }
+
+    async fn parts(&self, _bucket: &str, id: &str) -> io::Result<Vec<PartFile>> {
+        self.part_files(id).await
+    }
+
+    async fn complete_upload(
+        &self,
+        bucket: &str,
+        id: &str,
+        chosen: &[PartFile],
+        rec: &ObjectRecord,
+    ) -> io::Result<()> {
+        // Concatenate the parts' stored bytes into one data file.
+        let tmp = self.temp_path();
+        let mut out = tokio::fs::File::create(&tmp).await?;
+        for f in chosen {
+            let path = self
+                .part_data_path(id, f)
+                .ok_or_else(|| io::Error::other("bad upload id"))?;
+            let mut src = tokio::fs::File::open(path).await?;
+            tokio::io::copy(&mut src, &mut out).await?;
+        }
+        out.sync_all().await?;
+        drop(out);
+        self.put_object(bucket, &tmp, rec).await?;
+        self.remove_upload(id).await
+    }
+
+    async fn abort_upload(&self, _bucket: &str, id: &str) -> io::Result<()> {
+        self.remove_upload(id).await
+    }
+
+    async fn list_uploads(&self, bucket: &str) -> io::Result<Vec<(String, UploadRecord)>> {
+        Ok(self
+            .all_uploads()
+            .await?
+            .into_iter()
+            .filter(|(_, u)| u.bucket == bucket)
+            .collect())
     }
 }
