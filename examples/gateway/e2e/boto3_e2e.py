@@ -167,6 +167,10 @@ print("boto3: 12 PUTs refused before the body was read, every one answered 400 I
 # instead of writing XML no SDK parses.
 s3.create_bucket(Bucket="oddkeys")
 odd = ["nul\x00key", "esc\x1bkey", "nonchar\ufffekey", "plus+and space/%41"]
+if os.environ.get("E2E_BACKEND") == "s3":
+    # Ceph RGW cannot store a name holding NUL: the gateway answers its refusal as a 400.
+    expect_error(lambda: s3.put_object(Bucket="oddkeys", Key=odd[0], Body=b"x"), 400, "InvalidArgument")
+    odd = odd[1:]
 for k in odd:
     s3.put_object(Bucket="oddkeys", Key=k, Body=b"x")
     assert s3.get_object(Bucket="oddkeys", Key=k)["Body"].read() == b"x", repr(k)

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end: real S3 clients (aws cli v2, boto3, rclone) against the encrypting gateway.
 #
-#   bash examples/gateway/e2e/run.sh            # needs aws, rclone, and PYTHON with boto3
+#   bash examples/gateway/e2e/run.sh            # local store; needs aws, rclone, PYTHON with boto3
+#   E2E_BACKEND=s3 RGW_ENDPOINT=http://127.0.0.1:18080 RGW_ACCESS_KEY=… RGW_SECRET_KEY=… \
+#     bash examples/gateway/e2e/run.sh          # proxy mode in front of an S3 backend (Ceph RGW)
 #
-# Every download is compared byte for byte with its upload; the data directory must hold
-# no plaintext marker; the gateway's log (RUST_LOG=trace) must hold no key; the gateway is
-# killed in the middle of a PUT and of a multipart upload and restarted.
+# Every download is compared byte for byte with its upload; the data directory (proxy: every
+# object the backend holds, read straight from it) must hold no plaintext marker; the
+# gateway's log (RUST_LOG=trace) must hold no key or backend credential; the gateway is
+# killed in the middle of a PUT and of a multipart upload and restarted. Storage attacks are
+# made on the stored objects directly (local: tamper.py; proxy: tamper_s3.py on the backend)
+# and read back through the gateway. Proxy mode also runs two gateways on one backend.
+# Proxy mode deletes every bucket the backend user owns first: give it a throwaway backend.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ROOT=$(pwd)
@@ -30,6 +36,14 @@ KMS1=$(head -c 32 /dev/urandom | base64 -w0)
 KMS2=$(head -c 32 /dev/urandom | base64 -w0)
 export GATEWAY_KMS_KEYS="testkey-1:$KMS1,$KMS_UUID:$KMS2"
 export RUST_LOG=trace
+MODE=${E2E_BACKEND:-local}
+if [ "$MODE" = s3 ]; then
+  : "${RGW_ENDPOINT:?proxy mode needs RGW_ENDPOINT (see ceph-rgw-up.sh env)}"
+  RGW_AK=${RGW_ACCESS_KEY:?proxy mode needs RGW_ACCESS_KEY} RGW_SK=${RGW_SECRET_KEY:?proxy mode needs RGW_SECRET_KEY}
+  export GATEWAY_BACKEND=s3 GATEWAY_S3_ENDPOINT=$RGW_ENDPOINT GATEWAY_S3_ACCESS_KEY=$RGW_AK GATEWAY_S3_SECRET_KEY=$RGW_SK
+  GATEWAY_STATE_KEY=$(head -c 32 /dev/urandom | base64 -w0)
+  export GATEWAY_STATE_KEY
+fi
 
 start_gw() {
   "$GW" >>"$WORK/gw.log" 2>&1 &
@@ -54,6 +68,14 @@ AWS_BIN=$(command -v aws || echo /usr/bin/aws)
 echo "clients: $("$AWS_BIN" --version 2>&1 | cut -d' ' -f1), $(rclone version | head -1), boto3 $("$PYTHON" -c 'import boto3; print(boto3.__version__)')"
 aws() { "$AWS_BIN" --endpoint-url "https://127.0.0.1:19443" "$@"; }
 awsq() { aws "$@" >/dev/null; }
+# The backend itself, with its own credentials (proxy mode).
+rgw() { env -u AWS_CA_BUNDLE AWS_ACCESS_KEY_ID="$RGW_AK" AWS_SECRET_ACCESS_KEY="$RGW_SK" "$AWS_BIN" --endpoint-url "$RGW_ENDPOINT" "$@"; }
+if [ "$MODE" = s3 ]; then
+  echo "proxy mode: backend $RGW_ENDPOINT"
+  for b in $(rgw s3api list-buckets --query 'Buckets[].Name' --output text); do
+    rgw s3 rb --force "s3://$b" >/dev/null
+  done
+fi
 
 # Test data: random bytes with a plaintext marker the data directory must never show.
 MARKER="S3CRYPT-PLAINTEXT-MARKER-7f3a9c"
@@ -133,7 +155,7 @@ awsq s3api list-object-versions --bucket e2e
 ok "aws s3 ls, list-objects v1, list-object-versions"
 
 # ----- boto3 -----------------------------------------------------------------------------
-ENDPOINT=https://127.0.0.1:19443 HTTP_ENDPOINT=http://127.0.0.1:19080 MARKER=$MARKER KEYS_OUT=$WORK/boto3-keys \
+E2E_BACKEND=$MODE ENDPOINT=https://127.0.0.1:19443 HTTP_ENDPOINT=http://127.0.0.1:19080 MARKER=$MARKER KEYS_OUT=$WORK/boto3-keys \
   "$PYTHON" "$ROOT/examples/gateway/e2e/boto3_e2e.py" || fail "boto3"
 ok "boto3: client API, transfer manager, failure cases, PostObject, 8 concurrent clients x 32 MiB"
 
@@ -168,12 +190,12 @@ ok "rclone copy/sync/cat with --s3-sse-customer-key"
 # ----- crash safety ----------------------------------------------------------------------
 mkfile huge.bin 300000000
 (aws s3api put-object --bucket e2e --key crash.bin --body huge.bin >/dev/null 2>&1 || true) &
-for _ in $(seq 200); do [ -n "$(ls "$GATEWAY_ROOT/tmp")" ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ -n "$(find "$GATEWAY_ROOT/tmp" -type f)" ] && break; sleep 0.05; done
 sleep 0.3
 kill_gw; wait || true
 start_gw
 if aws s3api head-object --bucket e2e --key crash.bin >/dev/null 2>&1; then fail "half-written PUT visible"; fi
-[ -z "$(ls "$GATEWAY_ROOT/tmp")" ] || fail "temp files left after restart"
+[ -z "$(find "$GATEWAY_ROOT/tmp" -type f)" ] || fail "temp files left after restart"
 aws s3 cp s3://e2e/kms.bin kms2.out >/dev/null && cmp small.bin kms2.out || fail "finished object lost on restart"
 ok "gateway killed mid-PUT: nothing visible after restart; earlier objects intact"
 
@@ -186,7 +208,7 @@ dd if=huge.bin of=p1.bin bs=1M count=6 status=none
 dd if=huge.bin of=p2.bin bs=1M skip=6 count=100 status=none
 E1=$(aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 1 --body p1.bin "${SSEC3[@]}" --query ETag --output text)
 (aws s3api upload-part --bucket e2e --key mp.bin --upload-id "$UPLOAD" --part-number 2 --body p2.bin "${SSEC3[@]}" >/dev/null 2>&1 || true) &
-for _ in $(seq 200); do [ -n "$(ls "$GATEWAY_ROOT/tmp")" ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ -n "$(find "$GATEWAY_ROOT/tmp" -type f)" ] && break; sleep 0.05; done
 sleep 0.3
 kill_gw; wait || true
 start_gw
@@ -199,6 +221,7 @@ awsq s3api get-object --bucket e2e --key mp.bin "${SSEC3[@]}" mp.out
 cmp mp.out <(cat p1.bin p2.bin) || fail "multipart completed after crash"
 ok "gateway killed mid-UploadPart: upload survives restart, part re-sent, completed, read back"
 
+if [ "$MODE" = local ]; then
 # ----- storage as the adversary: edited records and data are refused, never served ------
 # Each attack edits an object's record and data directly in the data directory (no key), as
 # a disk or backend could, then reads the object back through the gateway: the read must
@@ -227,9 +250,76 @@ aws s3 cp small.bin s3://e2e/atk-name --sse-c AES256 --sse-c-key "$KEY3" >/dev/n
 "${TAMPER[@]}" atk-name rename atk-moved || fail "tamper rename"
 refused_read atk-moved "object moved to another name" "${KEYA[@]}"
 ok "storage attacks MinIO's layout can see (SSE-S3 emptied, objects truncated, moved to another name): every read refused"
+else
+# ----- storage as the adversary (proxy mode: the crate's bound layout on the backend) ----
+# Each attack rewrites an object straight on the backend (its credentials, no key), keeping
+# or adjusting the gateway's and the kit's metadata as an attacker would, then reads it back
+# through the gateway: every read must fail, never answer other bytes.
+TAMPER=(env AWS_ACCESS_KEY_ID="$RGW_AK" AWS_SECRET_ACCESS_KEY="$RGW_SK" "$PYTHON" "$ROOT/examples/gateway/e2e/tamper_s3.py" "$RGW_ENDPOINT" e2e)
+KEYA=(--sse-customer-algorithm AES256 --sse-customer-key "$KEY3")
+refused_read() { # refused_read <key> <what> [sse args...]
+  local k=$1 what=$2; shift 2
+  if aws s3api get-object --bucket e2e --key "$k" "$@" out.bin >/dev/null 2>err.txt; then
+    fail "$what: the read succeeded"
+  fi
+}
+for enc in s3 c; do
+  if [ $enc = s3 ]; then ARGS=(); PUTARGS=(--sse AES256); else ARGS=("${KEYA[@]}"); PUTARGS=(--sse-c AES256 --sse-c-key "$KEY3"); fi
+  for op in empty truncate extend size; do
+    aws s3 cp small.bin "s3://e2e/atk-$enc-$op" "${PUTARGS[@]}" >/dev/null
+    "${TAMPER[@]}" "atk-$enc-$op" "$op" || fail "tamper $op"
+    refused_read "atk-$enc-$op" "SSE-$enc object, $op" "${ARGS[@]}"
+  done
+  for op in swap-parts drop-part dup-part renumber; do
+    aws s3 cp big.bin "s3://e2e/atk-$enc-$op" "${PUTARGS[@]}" >/dev/null # 3 parts
+    "${TAMPER[@]}" "atk-$enc-$op" "$op" || fail "tamper $op"
+    refused_read "atk-$enc-$op" "SSE-$enc multipart object, $op" "${ARGS[@]}"
+  done
+  aws s3 cp small.bin "s3://e2e/atk-$enc-name" "${PUTARGS[@]}" >/dev/null
+  "${TAMPER[@]}" "atk-$enc-name" rename "atk-$enc-moved" || fail "tamper rename"
+  refused_read "atk-$enc-moved" "SSE-$enc object moved to another name" "${ARGS[@]}"
+done
+ok "storage attacks on the backend's objects (emptied, truncated, extended, size claimed, parts swapped/dropped/duplicated/renumbered, moved): every read refused"
+
+# ----- two gateways on one backend ------------------------------------------------------
+B_ROOT=$WORK/data-b
+env -u GATEWAY_HTTP_ADDR GATEWAY_ROOT="$B_ROOT" GATEWAY_ADDR=127.0.0.1:19445 "$GW" >>"$WORK/gw-b.log" 2>&1 &
+B_PID=$!
+for _ in $(seq 100); do
+  [ -f "$B_ROOT/tls/ca.pem" ] && (exec 3<>/dev/tcp/127.0.0.1/19445) 2>/dev/null && break
+  sleep 0.1
+done
+awsb() { AWS_CA_BUNDLE=$B_ROOT/tls/ca.pem "$AWS_BIN" --endpoint-url "https://127.0.0.1:19445" "$@"; }
+awsb s3 cp s3://e2e/kms.bin kms-b.out >/dev/null && cmp small.bin kms-b.out || fail "gateway B reads A's object"
+awsb s3api copy-object --bucket e2e --key copied-by-b --copy-source e2e/s3.bin --server-side-encryption AES256 >/dev/null \
+  || fail "gateway B copies A's object"
+aws s3 cp s3://e2e/copied-by-b cb.out >/dev/null && cmp big.bin cb.out || fail "A reads B's copy"
+UP2=$(aws s3api create-multipart-upload --bucket e2e --key two-gw.bin "${SSEC3[@]}" --query UploadId --output text)
+F1=$(aws s3api upload-part --bucket e2e --key two-gw.bin --upload-id "$UP2" --part-number 1 --body p1.bin "${SSEC3[@]}" --query ETag --output text)
+F2=$(awsb s3api upload-part --bucket e2e --key two-gw.bin --upload-id "$UP2" --part-number 2 --body small.bin "${SSEC3[@]}" --query ETag --output text)
+# Completed through B without the key headers (the aws cli sends none on `s3 cp`): B opens
+# the binding key A sealed under the shared GATEWAY_STATE_KEY.
+awsb s3api complete-multipart-upload --bucket e2e --key two-gw.bin --upload-id "$UP2" \
+  --multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":$F1},{\"PartNumber\":2,\"ETag\":$F2}]}" >/dev/null \
+  || fail "gateway B completes A's upload"
+aws s3api get-object --bucket e2e --key two-gw.bin "${SSEC3[@]}" two.out >/dev/null
+cmp two.out <(cat p1.bin small.bin) || fail "the upload completed through B reads back through A"
+kill "$B_PID"; wait "$B_PID" 2>/dev/null || true
+ok "two gateways on one backend: B reads and copies A's objects, completes A's upload (no key on completion)"
+fi
 
 # ----- nothing in plaintext, no key in the logs -------------------------------------------
 if grep -r -l -F "$MARKER" "$GATEWAY_ROOT"; then fail "plaintext marker found in the data directory"; fi
+if [ "$MODE" = s3 ]; then
+  # Every object the backend holds, read straight from it (hidden records and parts included).
+  mkdir -p raw
+  for b in $(rgw s3api list-buckets --query 'Buckets[].Name' --output text); do
+    rgw s3 cp --recursive --only-show-errors "s3://$b" "raw/$b"
+  done
+  [ -n "$(find raw -type f)" ] || fail "nothing read from the backend"
+  if grep -r -l -F "$MARKER" raw; then fail "plaintext marker found in an object the backend holds"; fi
+  ok "no object the backend holds contains the plaintext marker ($(find raw -type f | wc -l) objects read straight from it)"
+fi
 ok "no stored file contains the plaintext marker"
 [ "$(wc -l <"$WORK/gw.log")" -gt 3 ] || fail "the gateway logged nothing"
 for k in key1.bin key2.bin; do
@@ -239,9 +329,11 @@ done
 RCLONE_B64=$(printf '%s' "$RCLONE_KEY" | base64 -w0)
 while read -r s; do
   if [ -n "$s" ] && grep -F -q "$s" "$WORK/gw.log"; then fail "a key appears in the log"; fi
-done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64" "$KEY3" "$(printf '%s' "$KEY3" | base64 -w0)"; cat "$WORK/boto3-keys")
+done < <(printf '%s\n' "$KMS1" "$KMS2" "$RCLONE_KEY" "$RCLONE_B64" "$KEY3" "$(printf '%s' "$KEY3" | base64 -w0)" \
+  "${GATEWAY_S3_SECRET_KEY:-}" "${GATEWAY_S3_ACCESS_KEY:-}" "${GATEWAY_STATE_KEY:-}"; cat "$WORK/boto3-keys")
 ok "no key in the gateway's log at RUST_LOG=trace ($(wc -l <"$WORK/gw.log") lines)"
 
+if [ "$MODE" = local ]; then
 # ----- GATEWAY_PLAINTEXT=1 refuses every write that would encrypt --------------------------
 PT_ROOT=$WORK/plain
 env -u GATEWAY_HTTP_ADDR GATEWAY_ROOT="$PT_ROOT" GATEWAY_ADDR=127.0.0.1:19444 GATEWAY_PLAINTEXT=1 \
@@ -263,5 +355,6 @@ refused awsp s3api put-bucket-encryption --bucket plain --server-side-encryption
   '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
 kill "$PT_PID"; wait "$PT_PID" 2>/dev/null || true
 ok "GATEWAY_PLAINTEXT=1: SSE on PUT, copy and multipart and a bucket default are refused (501)"
+fi
 
-echo "e2e: $PASS checks passed"
+echo "e2e ($MODE): $PASS checks passed"

@@ -231,9 +231,8 @@ async fn main() -> Result<(), Error> {
             )
             .map_err(|_| "GATEWAY_STATE_KEY must be base64 of 32 bytes")?;
             tracing::info!(endpoint = %cfg.endpoint, "proxy mode: objects go to an S3 backend");
-            let tmp = root.join("tmp").join(std::process::id().to_string());
             (
-                Arc::new(backend::s3::S3Backend::new(&cfg, tmp)?),
+                Arc::new(backend::s3::S3Backend::new(&cfg, &root.join("tmp"))?),
                 Box::new(s3crypt::sse::object::UserMetadataCodec::new()),
                 Some(state_key),
                 Some(backend::s3::HIDDEN),

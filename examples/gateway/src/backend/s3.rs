@@ -22,12 +22,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream as SdkStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, EncodingType};
 use futures::StreamExt as _;
 
 use super::{
@@ -94,16 +95,29 @@ fn unavailable(what: &str) -> io::Error {
 /// A backend error as the gateway handles it: unreachable or overloaded → 503; the
 /// backend's own refusal → an error naming its code (never a credential: the SDK's errors
 /// carry none).
-fn sdk_err<E: ProvideErrorMetadata, R>(what: &str, e: SdkError<E, R>) -> io::Error {
+fn sdk_err<E: ProvideErrorMetadata>(what: &str, e: SdkError<E, HttpResponse>) -> io::Error {
     match &e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unavailable(what),
         SdkError::ServiceError(s) => {
             let code = s.err().code().unwrap_or("unknown");
-            if matches!(code, "SlowDown" | "ServiceUnavailable" | "RequestTimeout") {
+            let status = s.raw().status().as_u16();
+            if status == 503 || matches!(code, "SlowDown" | "ServiceUnavailable" | "RequestTimeout")
+            {
                 return unavailable(what);
             }
+            if (400..500).contains(&status) && status != 403 {
+                // The backend refuses what the client asked (a name it cannot store, …):
+                // the client's error, answered as such (403 would be the gateway's own
+                // credentials: a 500 below).
+                tracing::info!(what, code, status, "the backend refused a request");
+                return refusal(
+                    "InvalidArgument",
+                    400,
+                    format!("the storage backend refused the request ({code})"),
+                );
+            }
             io::Error::other(format!(
-                "backend {what}: {code}: {}",
+                "backend {what}: {code} ({status}): {}",
                 s.err().message().unwrap_or("")
             ))
         }
@@ -203,6 +217,39 @@ fn part_key(id: &str, n: u32) -> String {
     format!("{}part-{n:05}", upload_prefix(id))
 }
 
+/// A key or prefix of a listing asked with `encoding-type=url` (`+` is a space, as S3
+/// writes it).
+fn url_decoded(v: Option<&str>) -> io::Result<String> {
+    let bad = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "a listed key is not URL-encoded",
+        )
+    };
+    let v = v.ok_or_else(bad)?.as_bytes();
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        match v[i] {
+            b'%' => {
+                let hex = v.get(i + 1..i + 3).ok_or_else(bad)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
 /// `bucket/key` for `x-amz-copy-source` (the key percent-encoded but for `/`).
 fn copy_source(bucket: &str, key: &str) -> String {
     let mut out = format!("{bucket}/");
@@ -234,11 +281,22 @@ fn metadata_of(rec: &ObjectRecord) -> HashMap<String, String> {
 }
 
 impl S3Backend {
-    pub fn new(cfg: &S3Config, tmp: PathBuf) -> io::Result<Self> {
-        std::fs::create_dir_all(&tmp)?;
-        for e in std::fs::read_dir(&tmp)? {
-            let _ = std::fs::remove_file(e?.path());
+    /// A backend client; writes in progress go to `tmp_root/<pid>/`. Directories there of
+    /// processes that no longer run (a gateway killed mid-write) are removed.
+    pub fn new(cfg: &S3Config, tmp_root: &Path) -> io::Result<Self> {
+        std::fs::create_dir_all(tmp_root)?;
+        let me = std::process::id().to_string();
+        for e in std::fs::read_dir(tmp_root)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let dead = name.parse::<u32>().is_ok()
+                && (name == me || !Path::new("/proc").join(&name).exists());
+            if dead {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
         }
+        let tmp = tmp_root.join(me);
+        std::fs::create_dir_all(&tmp)?;
         let creds = Credentials::new(
             cfg.access_key.clone(),
             cfg.secret_key.clone(),
@@ -342,15 +400,14 @@ impl S3Backend {
                 .list_objects_v2()
                 .bucket(bucket)
                 .prefix(prefix)
+                .encoding_type(EncodingType::Url)
                 .set_continuation_token(token.take())
                 .send()
                 .await
                 .map_err(|e| sdk_err("LIST", e))?;
-            out.extend(
-                r.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
+            for o in r.contents() {
+                out.push(url_decoded(o.key())?);
+            }
             match r.next_continuation_token() {
                 Some(t) if r.is_truncated() == Some(true) => token = Some(t.to_owned()),
                 _ => return Ok(out),
@@ -723,6 +780,7 @@ impl Backend for S3Backend {
             .set_start_after((!after.is_empty()).then(|| after.to_owned()))
             .set_delimiter(delimiter.filter(|d| !d.is_empty()).map(str::to_owned))
             .max_keys(i32::try_from(max).unwrap_or(1000))
+            .encoding_type(EncodingType::Url)
             .send()
             .await
             .map_err(|e| match code_of(&e) {
@@ -731,31 +789,27 @@ impl Backend for S3Backend {
                 }
                 _ => sdk_err("LIST", e),
             })?;
-        let keys: Vec<String> = r
+        // Keys come percent-encoded (encoding-type=url): a key XML 1.0 cannot carry would
+        // otherwise make the backend's answer unparseable.
+        let all_keys = r
             .contents()
             .iter()
-            .filter_map(|o| o.key())
-            .filter(|k| !k.starts_with(HIDDEN))
-            .map(str::to_owned)
-            .collect();
-        let prefixes: Vec<String> = r
+            .map(|o| url_decoded(o.key()))
+            .collect::<io::Result<Vec<_>>>()?;
+        let all_prefixes = r
             .common_prefixes()
             .iter()
-            .filter_map(|p| p.prefix())
-            .filter(|p| !p.starts_with(HIDDEN) && !HIDDEN.starts_with(*p))
-            .map(str::to_owned)
+            .map(|p| url_decoded(p.prefix()))
+            .collect::<io::Result<Vec<_>>>()?;
+        let last = all_keys.last().cloned().max(all_prefixes.last().cloned());
+        let keys: Vec<String> = all_keys
+            .into_iter()
+            .filter(|k| !k.starts_with(HIDDEN))
             .collect();
-        let last = r
-            .contents()
-            .last()
-            .and_then(|o| o.key())
-            .map(str::to_owned)
-            .max(
-                r.common_prefixes()
-                    .last()
-                    .and_then(|p| p.prefix())
-                    .map(str::to_owned),
-            );
+        let prefixes: Vec<String> = all_prefixes
+            .into_iter()
+            .filter(|p| !p.starts_with(HIDDEN) && !HIDDEN.starts_with(p.as_str()))
+            .collect();
         // The listing shows plaintext sizes and the client's ETags: both are in each
         // object's metadata (a HEAD per object, HEADS_IN_FLIGHT at once).
         let heads = futures::stream::iter(keys)
