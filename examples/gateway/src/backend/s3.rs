@@ -1050,4 +1050,45 @@ mod tests {
             assert!(decode_parts(bad).is_none(), "{bad}");
         }
     }
+
+    /// Every input the backend could send decodes or is refused; none panics.
+    #[test]
+    fn listed_keys_decode_or_are_refused() {
+        assert_eq!(
+            url_decoded(Some("a%2Bb+c%00d/%E2%82%AC")).unwrap(),
+            "a+b c\0d/€"
+        );
+        for bad in [
+            None,
+            Some("%"),
+            Some("%4"),
+            Some("%zz"),
+            Some("%ff"),
+            Some("%C3"),
+        ] {
+            assert!(url_decoded(bad).is_err(), "{bad:?}");
+        }
+        // Every byte string of up to 3 bytes from a small alphabet.
+        let alphabet = [b'%', b'+', b'0', b'f', b'F', b'z', 0xC3, 0xA9];
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    let v = [a, b, c];
+                    if let Ok(s) = std::str::from_utf8(&v) {
+                        let _ = url_decoded(Some(s));
+                    }
+                }
+            }
+        }
+        for v in [
+            "1:1,",
+            ",",
+            "1-:4",
+            "-1:4",
+            "4294967295:1",
+            "1:18446744073709551616",
+        ] {
+            assert!(decode_parts(v).is_none(), "{v}");
+        }
+    }
 }

@@ -324,6 +324,13 @@ impl S3 for Gateway {
         Gateway::delete_objects(self, req).await
     }
 
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        Gateway::get_object_attributes(self, req).await
+    }
+
     // ----- listing ------------------------------------------------------------
 
     async fn list_objects(

@@ -313,6 +313,63 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// GetObjectAttributes: judged as HeadObject (an SSE-C object needs its key), the
+    /// client's ETag, the plaintext size and, for a multipart object, its parts with their
+    /// plaintext sizes.
+    pub(super) async fn get_object_attributes(
+        &self,
+        req: S3Request<GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        let i = &req.input;
+        let (rec, plan) = self
+            .read_plan(&req, Operation::HeadObject, &i.bucket, &i.key, None)
+            .await?;
+        // One `x-amz-object-attributes` header may list several, comma-separated.
+        let want = |a: &str| {
+            i.object_attributes
+                .iter()
+                .flat_map(|x| x.as_str().split(','))
+                .any(|x| x.trim() == a)
+        };
+        let multipart = plan.parts_count.is_some() || rec.parts.len() > 1;
+        let object_parts = (want(ObjectAttributes::OBJECT_PARTS) && multipart).then(|| {
+            let after = i.part_number_marker.unwrap_or(0);
+            let max = i.max_parts.map_or(1000, |m| m.clamp(0, 1000) as usize);
+            let rest: Vec<_> = rec
+                .parts
+                .iter()
+                .filter(|p| p.number as i32 > after)
+                .collect();
+            let shown = &rest[..rest.len().min(max)];
+            GetObjectAttributesParts {
+                total_parts_count: Some(rec.parts.len() as i32),
+                part_number_marker: i.part_number_marker,
+                next_part_number_marker: shown.last().map(|p| p.number as i32),
+                max_parts: Some(max as i32),
+                is_truncated: Some(rest.len() > max),
+                parts: Some(
+                    shown
+                        .iter()
+                        .map(|p| ObjectPart {
+                            part_number: Some(p.number as i32),
+                            size: Some(p.size as i64),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+            }
+        });
+        Ok(S3Response::new(GetObjectAttributesOutput {
+            e_tag: want(ObjectAttributes::ETAG).then(|| etag(&plan.etag)),
+            object_size: want(ObjectAttributes::OBJECT_SIZE).then_some(plan.content_length as i64),
+            storage_class: want(ObjectAttributes::STORAGE_CLASS)
+                .then(|| StorageClass::from_static(StorageClass::STANDARD)),
+            object_parts,
+            last_modified: Some(timestamp(rec.last_modified)),
+            ..Default::default()
+        }))
+    }
+
     /// PutObject and PostObject.
     #[allow(clippy::too_many_arguments)]
     async fn put(
