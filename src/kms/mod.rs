@@ -7,11 +7,15 @@
 //!
 //! # A remote, async KMS
 //!
-//! The trait is synchronous on purpose: it is a seam, not a network client. When the KMS is
-//! remote, call it with your own async client *before* entering s3crypt, then hand the
-//! result over: [`crate::sse::object`] takes a [`GeneratedKey`] for PUT and a [`DataKey`] for
-//! GET, so no s3crypt call ever blocks on the network (see `examples/remote_kms.rs`).
-//! Implement `KeyProvider` directly only when the provider is local or already cached.
+//! The trait is synchronous on purpose: it is a seam, not a network client. A remote KMS is
+//! an [`AsyncKeyProvider`], and the server kit's flows reach it through
+//! [`with_async_kms`]: the flow runs against the answers fetched so far ([`KmsAnswers`]),
+//! stops at a question it cannot answer ([`KmsError::Pending`]), the server asks the KMS
+//! asynchronously and runs the flow again — no s3crypt call ever blocks on the network.
+//! The key-level functions of [`crate::sse::object`] also take a [`GeneratedKey`] for PUT
+//! and a [`DataKey`] for GET directly (see `examples/remote_kms.rs`). Implement
+//! `KeyProvider` directly only when the provider is local or already cached. The
+//! `s3crypt-kms` workspace package has async providers for the AWS KMS API.
 //!
 //! ```
 //! use s3crypt::kms::{Context, KeyProvider, StaticKms};
@@ -27,8 +31,10 @@
 //! # Ok::<(), s3crypt::kms::KmsError>(())
 //! ```
 
+mod answers;
 mod context;
 
+pub use answers::{AsyncKeyProvider, KmsAnswers, KmsRequest, with_async_kms};
 pub use context::{Context, marshal_entries};
 
 use crate::backend::{Aead, Algorithm};
@@ -53,9 +59,20 @@ pub enum KmsError {
     /// The OS random number generator failed.
     #[error("the OS random number generator failed")]
     Random,
-    /// A provider-specific failure (a remote KMS was unreachable, refused, ...).
+    /// A provider-specific failure (a remote KMS refused, ...).
     #[error("KMS error: {0}")]
     Provider(String),
+    /// The KMS cannot be reached (or timed out, or is throttling): a server answers 503 and
+    /// the client retries.
+    #[error("the KMS is unavailable: {0}")]
+    Unavailable(String),
+    /// The KMS key exists but is disabled or pending deletion.
+    #[error("KMS key {0:?} is disabled")]
+    KeyDisabled(String),
+    /// A [`KmsAnswers`] has no answer to the question yet: the server is to ask its KMS
+    /// ([`KmsAnswers::take_request`]) and run the flow again ([`with_async_kms`] does).
+    #[error("a KMS answer is awaited (drive the flow with kms::with_async_kms)")]
+    Pending,
 }
 
 /// A freshly generated data key: the plaintext to seal an object key under, and the sealed

@@ -18,8 +18,10 @@
 //! - `GATEWAY_ADDR`: HTTPS listen address (default `127.0.0.1:8443`);
 //! - `GATEWAY_HTTP_ADDR`: an optional plain-HTTP listener (SSE-C is refused there, as S3 does);
 //! - `GATEWAY_ACCESS_KEY`, `GATEWAY_SECRET_KEY`: the SigV4 credentials (required);
-//! - `GATEWAY_KMS_KEYS`: `id:base64-32-bytes,…` — the KMS keys for SSE-S3 (the first) and
-//!   SSE-KMS (any, by id); without it SSE-S3/SSE-KMS answer 501;
+//! - `GATEWAY_KMS_KEYS`: `id:base64-32-bytes,…` — static KMS keys for SSE-S3 (the first) and
+//!   SSE-KMS (any, by id); or `GATEWAY_KMS=aws-kms:<endpoint url>` — a KMS speaking the AWS
+//!   KMS API (`kms.rs` names its settings), asked asynchronously; without either,
+//!   SSE-S3/SSE-KMS answer 501;
 //! - `GATEWAY_PLAINTEXT=1`: store without encryption (a baseline for benchmarks): every
 //!   write that would encrypt — SSE headers on PUT, POST, copy or multipart, a bucket
 //!   default encryption — is refused (501);
@@ -30,6 +32,7 @@
 //! start into `<root>/tls/` (`ca.pem` is what clients verify against).
 
 mod backend;
+mod kms;
 mod route;
 mod s3;
 
@@ -39,7 +42,6 @@ use std::sync::Arc;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use s3crypt::headers::Transport;
-use s3crypt::kms::StaticKeys;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
@@ -184,16 +186,13 @@ async fn main() -> Result<(), Error> {
         .parse()?;
     let access = env("GATEWAY_ACCESS_KEY")?;
     let secret = env("GATEWAY_SECRET_KEY")?;
-    let kms = match std::env::var("GATEWAY_KMS_KEYS") {
-        Ok(v) => Some(StaticKeys::from_env_value(&v)?),
-        Err(_) => None,
-    };
+    let kms = kms::GatewayKms::from_env()?;
     let plaintext = std::env::var("GATEWAY_PLAINTEXT").is_ok_and(|v| v == "1");
 
-    let kms_key_ids = kms
-        .as_ref()
-        .map(|k| k.key_ids().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let kms_key_ids = match &kms {
+        Some(k) => k.known_key_ids(),
+        None => Some(Vec::new()),
+    };
     let mode = std::env::var("GATEWAY_BACKEND").unwrap_or_else(|_| "local".into());
     let (backend, codec, state_key, hidden): (
         Arc<dyn backend::Backend>,

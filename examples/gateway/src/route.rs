@@ -14,7 +14,8 @@ use crate::backend::Backend;
 
 pub struct BucketEncryptionRoute {
     pub backend: Arc<dyn Backend>,
-    pub kms_key_ids: Vec<String>,
+    /// The key ids a default may name (`None`: a remote KMS judges them when used).
+    pub kms_key_ids: Option<Vec<String>>,
     /// `GATEWAY_PLAINTEXT=1`: a default encryption would encrypt later writes; refused.
     pub plaintext: bool,
 }
@@ -71,7 +72,8 @@ impl S3Route for BucketEncryptionRoute {
                     return Err(crate::s3::plaintext_refusal());
                 }
                 if let Some(id) = cfg.default.as_ref().and_then(|d| d.key_id())
-                    && !self.kms_key_ids.iter().any(|k| k == id)
+                    && let Some(known) = &self.kms_key_ids
+                    && !known.iter().any(|k| k == id)
                 {
                     return Err(s3_err("KMS.NotFoundException", 400, "Invalid keyId"));
                 }

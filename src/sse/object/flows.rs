@@ -75,6 +75,12 @@ pub enum KitError {
     EntityTooSmall,
 }
 
+impl From<crate::kms::KmsError> for KitError {
+    fn from(e: crate::kms::KmsError) -> Self {
+        Self::Object(ObjectError::Kms(e))
+    }
+}
+
 impl From<SealError> for KitError {
     fn from(e: SealError) -> Self {
         Self::Object(ObjectError::Seal(e))

@@ -74,6 +74,8 @@ impl ObjectError {
             Self::Seal(SealError::UnboundName(_)) => "XMinioInvalidObjectName",
             Self::WrongKeySource { .. } => "InvalidRequest",
             Self::Kms(KmsError::KeyNotFound(_)) => "KMS.NotFoundException",
+            Self::Kms(KmsError::KeyDisabled(_)) => "KMS.DisabledException",
+            Self::Kms(KmsError::Unavailable(_)) => "ServiceUnavailable",
             _ => "InternalError",
         }
     }
@@ -83,8 +85,9 @@ impl ObjectError {
         match self {
             Self::Seal(SealError::KeyMismatch) => 403,
             Self::WrongKeySource { .. }
-            | Self::Kms(KmsError::KeyNotFound(_))
+            | Self::Kms(KmsError::KeyNotFound(_) | KmsError::KeyDisabled(_))
             | Self::Seal(SealError::UnboundName(_)) => 400,
+            Self::Kms(KmsError::Unavailable(_)) => 503,
             _ => 500,
         }
     }
@@ -97,6 +100,12 @@ impl ObjectError {
                 "The encryption parameters are not applicable to this object."
             }
             Self::Kms(KmsError::KeyNotFound(_)) => "Invalid keyId",
+            Self::Kms(KmsError::KeyDisabled(_)) => {
+                "The request was rejected because the specified KMS key is not enabled."
+            }
+            Self::Kms(KmsError::Unavailable(_)) => {
+                "The key management service is unavailable; please try again."
+            }
             Self::Seal(SealError::UnboundName(_)) => "Object name contains unsupported characters.",
             _ => "We encountered an internal error, please try again.",
         }

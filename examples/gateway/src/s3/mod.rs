@@ -14,19 +14,20 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use s3crypt::headers::{self, HeaderSource, Operation, RequestContext, SseError, Transport};
 use s3crypt::keys::WrappingKey;
-use s3crypt::kms::StaticKeys;
+use s3crypt::kms::with_async_kms;
 use s3crypt::sse::bucket::BucketEncryption;
 use s3crypt::sse::object::{KitError, MetadataCodec, ServerKit, StoredPart};
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::backend::{Backend, BucketRecord, ObjectRecord, Refusal};
+use crate::kms::GatewayKms;
 
 pub use body::plaintext_refusal;
 
 pub struct Gateway {
     backend: Arc<dyn Backend>,
-    kms: Option<StaticKeys>,
+    kms: Option<GatewayKms>,
     codec: Box<dyn MetadataCodec>,
     /// Store without encryption (a benchmark baseline): SSE requests are refused.
     plaintext: bool,
@@ -138,7 +139,7 @@ impl Gateway {
     pub fn new(
         backend: Arc<dyn Backend>,
         codec: Box<dyn MetadataCodec>,
-        kms: Option<StaticKeys>,
+        kms: Option<GatewayKms>,
         plaintext: bool,
         state_key: Option<WrappingKey>,
         hidden_prefix: Option<&'static str>,
@@ -153,11 +154,18 @@ impl Gateway {
         }
     }
 
-    fn kit(&self) -> ServerKit<'_> {
-        let kit = ServerKit::new(self.codec.as_ref());
+    /// Runs a kit flow with the gateway's KMS: a remote one is asked asynchronously
+    /// (`with_async_kms`: the flow runs again with each answer), so no handler blocks.
+    async fn run_kit<T>(
+        &self,
+        mut flow: impl FnMut(ServerKit<'_>) -> Result<T, KitError> + Send,
+    ) -> Result<T, KitError> {
+        let codec = self.codec.as_ref();
         match &self.kms {
-            Some(k) => kit.with_kms(k),
-            None => kit,
+            None => flow(ServerKit::new(codec)),
+            Some(kms) => {
+                with_async_kms(kms, |answers| flow(ServerKit::new(codec).with_kms(answers))).await
+            }
         }
     }
 

@@ -28,8 +28,8 @@ impl Gateway {
         let sse = Self::parse(Operation::CreateMultipartUpload, t, &cfg, &req.headers)?;
         self.refuse_encryption_if_plaintext(&sse, &cfg)?;
         let plan = self
-            .kit()
-            .create_multipart_upload(&sse, &cfg, &i.bucket, &i.key)
+            .run_kit(|kit| kit.create_multipart_upload(&sse, &cfg, &i.bucket, &i.key))
+            .await
             .map_err(kit_err)?;
         let id = random_hex(16);
         let binding_key = match (&plan.binding_key, &self.state_key) {
@@ -87,8 +87,8 @@ impl Gateway {
                 &headers,
             )?;
             let plan = self
-                .kit()
-                .upload_part(&sse, &up.internal, &i.bucket, &i.key, n)
+                .run_kit(|kit| kit.upload_part(&sse, &up.internal, &i.bucket, &i.key, n))
+                .await
                 .map_err(kit_err)?;
             Ok::<_, s3s::S3Error>((n, plan))
         }
@@ -165,8 +165,10 @@ impl Gateway {
             },
         };
         let (get, part) = self
-            .kit()
-            .upload_part_copy(&sse, &source, range, &up.internal, &i.bucket, &i.key, n)
+            .run_kit(|kit| {
+                kit.upload_part_copy(&sse, &source, range, &up.internal, &i.bucket, &i.key, n)
+            })
+            .await
             .map_err(kit_err)?;
         let body = read_body(
             self.backend
@@ -262,16 +264,14 @@ impl Gateway {
                 stored_size: f.stored_size,
             })
             .collect();
-        let w = {
-            let kit = self.kit();
-            match (&up.binding_key, &self.state_key) {
+        let w = self
+            .run_kit(|kit| match (&up.binding_key, &self.state_key) {
                 (Some(sealed), Some(sk)) => {
                     let bk = BindingKey::open(
                         sealed,
                         sk,
                         &upload_context(&i.bucket, &i.key, &i.upload_id),
-                    )
-                    .map_err(kit_err)?;
+                    )?;
                     kit.complete_multipart_upload_with_binding_key(
                         &sse,
                         &up.internal,
@@ -290,9 +290,9 @@ impl Gateway {
                     &etags,
                     &parts,
                 ),
-            }
-        }
-        .map_err(kit_err)?;
+            })
+            .await
+            .map_err(kit_err)?;
         let rec = ObjectRecord {
             key: i.key.clone(),
             size: chosen.iter().map(|f| f.size).sum(),

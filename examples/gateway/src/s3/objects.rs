@@ -189,8 +189,8 @@ impl Gateway {
             },
         };
         let plan = self
-            .kit()
-            .copy_object(&sse, &source, &cfg, &i.bucket, &i.key, replace)
+            .run_kit(|kit| kit.copy_object(&sse, &source, &cfg, &i.bucket, &i.key, replace))
+            .await
             .map_err(kit_err)?;
         let (user_metadata, content_type) = if replace {
             (
@@ -387,8 +387,8 @@ impl Gateway {
             let cfg = self.bucket_cfg(bucket).await?;
             let sse = sse_fields(&cfg)?;
             self.refuse_encryption_if_plaintext(&sse, &cfg)?;
-            self.kit()
-                .put_object(&sse, &cfg, bucket, key)
+            self.run_kit(|kit| kit.put_object(&sse, &cfg, bucket, key))
+                .await
                 .map_err(kit_err)
         }
         .await;
@@ -487,8 +487,8 @@ impl Gateway {
             etag: &rec.stored_etag,
         };
         let plan = self
-            .kit()
-            .get_object(&sse, &obj, bucket, key, read)
+            .run_kit(|kit| kit.get_object(&sse, &obj, bucket, key, read))
+            .await
             .map_err(kit_err)?;
         Ok((rec, plan))
     }
