@@ -428,9 +428,13 @@ impl S3Backend {
         Ok(())
     }
 
-    /// HEAD of a part object.
-    async fn part_file(&self, bucket: &str, key: &str) -> io::Result<Option<PartFile>> {
-        let h = match self
+    /// HEAD of a backend object (`None`: there is none).
+    async fn head(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> io::Result<Option<aws_sdk_s3::operation::head_object::HeadObjectOutput>> {
+        match self
             .client
             .head_object()
             .bucket(bucket)
@@ -438,9 +442,45 @@ impl S3Backend {
             .send()
             .await
         {
-            Ok(h) => h,
-            Err(e) if matches!(code_of(&e), Some("NotFound" | "NoSuchKey")) => return Ok(None),
-            Err(e) => return Err(sdk_err("HEAD part", e)),
+            Ok(h) => Ok(Some(h)),
+            Err(e) if matches!(code_of(&e), Some("NotFound" | "NoSuchKey")) => Ok(None),
+            Err(e) => Err(sdk_err("HEAD", e)),
+        }
+    }
+
+    /// PUT of a local file of exactly its length (removed afterwards, whatever happens).
+    async fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        data: &Path,
+        content_type: Option<String>,
+        metadata: HashMap<String, String>,
+    ) -> io::Result<()> {
+        let r = async {
+            let len = tokio::fs::metadata(data).await?.len();
+            let body = SdkStream::from_path(data).await.map_err(io::Error::other)?;
+            self.client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .set_content_type(content_type)
+                .set_metadata(Some(metadata))
+                .content_length(i64::try_from(len).map_err(io::Error::other)?)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| sdk_err("PUT", e))
+        }
+        .await;
+        let _ = tokio::fs::remove_file(data).await;
+        r.map(drop)
+    }
+
+    /// HEAD of a part object.
+    async fn part_file(&self, bucket: &str, key: &str) -> io::Result<Option<PartFile>> {
+        let Some(h) = self.head(bucket, key).await? else {
+            return Ok(None);
         };
         let number = key
             .rsplit_once("part-")
@@ -560,17 +600,8 @@ impl Backend for S3Backend {
         if key.starts_with(HIDDEN) {
             return Ok(None);
         }
-        let h = match self
-            .client
-            .head_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(h) => h,
-            Err(e) if matches!(code_of(&e), Some("NotFound" | "NoSuchKey")) => return Ok(None),
-            Err(e) => return Err(sdk_err("HEAD", e)),
+        let Some(h) = self.head(bucket, key).await? else {
+            return Ok(None);
         };
         let stored = u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0);
         let backend_etag = unquote(h.e_tag());
@@ -626,22 +657,14 @@ impl Backend for S3Backend {
     }
 
     async fn put_object(&self, bucket: &str, data: &Path, rec: &ObjectRecord) -> io::Result<()> {
-        let len = tokio::fs::metadata(data).await?.len();
-        let body = SdkStream::from_path(data).await.map_err(io::Error::other)?;
-        let r = self
-            .client
-            .put_object()
-            .bucket(bucket)
-            .key(&rec.key)
-            .set_content_type(rec.content_type.clone())
-            .set_metadata(Some(metadata_of(rec)))
-            .content_length(i64::try_from(len).map_err(io::Error::other)?)
-            .body(body)
-            .send()
-            .await;
-        let _ = tokio::fs::remove_file(data).await;
-        r.map_err(|e| sdk_err("PUT", e))?;
-        Ok(())
+        self.put_file(
+            bucket,
+            &rec.key,
+            data,
+            rec.content_type.clone(),
+            metadata_of(rec),
+        )
+        .await
     }
 
     async fn reseal_object(
@@ -857,26 +880,13 @@ impl Backend for S3Backend {
         data: &Path,
         part: &PartFile,
     ) -> io::Result<()> {
-        let len = tokio::fs::metadata(data).await?.len();
-        let body = SdkStream::from_path(data).await.map_err(io::Error::other)?;
         let meta = HashMap::from([
             (ETAG.to_owned(), part.etag.clone()),
             (PART_SIZE.to_owned(), part.size.to_string()),
             (PART_TIME.to_owned(), part.last_modified.to_string()),
         ]);
-        let r = self
-            .client
-            .put_object()
-            .bucket(bucket)
-            .key(part_key(id, part.number))
-            .set_metadata(Some(meta))
-            .content_length(i64::try_from(len).map_err(io::Error::other)?)
-            .body(body)
-            .send()
-            .await;
-        let _ = tokio::fs::remove_file(data).await;
-        r.map_err(|e| sdk_err("PUT part", e))?;
-        Ok(())
+        self.put_file(bucket, &part_key(id, part.number), data, None, meta)
+            .await
     }
 
     async fn parts(&self, bucket: &str, id: &str) -> io::Result<Vec<PartFile>> {

@@ -8,7 +8,7 @@ use s3crypt::sse::object::{CopySource, StoredObject, StoredPart};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
-use super::body::{BodySource, drain, read_body, write_body};
+use super::body::{BodySource, Spooled, drain, read_body, write_body};
 use super::listing::{KeyEncoding, echo_key};
 use super::objects::copy_source;
 use super::{
@@ -107,20 +107,8 @@ impl Gateway {
             BodySource::Request,
         )
         .await?;
-        let (tmp, md5, size, stored) = (sp.path, sp.md5, sp.size, sp.stored);
-        let (e, h) = plan.part.complete(&md5);
-        let part = PartFile {
-            number: n,
-            etag: e.clone(),
-            size,
-            stored_size: stored,
-            last_modified: now(),
-            data: String::new(),
-        };
-        self.backend
-            .put_part(&i.bucket, &i.upload_id, &tmp, &part)
-            .await
-            .map_err(io_err)?;
+        let (e, h) = plan.part.complete(&sp.md5);
+        self.store_part(&i.bucket, &i.upload_id, n, &e, sp).await?;
         let mut resp = S3Response::new(UploadPartOutput {
             e_tag: Some(etag(&e)),
             ..Default::default()
@@ -182,20 +170,8 @@ impl Gateway {
             BodySource::CopySource,
         )
         .await?;
-        let (tmp, md5, size, stored) = (sp.path, sp.md5, sp.size, sp.stored);
-        let (e, h) = part.part.complete(&md5);
-        let pf = PartFile {
-            number: n,
-            etag: e.clone(),
-            size,
-            stored_size: stored,
-            last_modified: now(),
-            data: String::new(),
-        };
-        self.backend
-            .put_part(&i.bucket, &i.upload_id, &tmp, &pf)
-            .await
-            .map_err(io_err)?;
+        let (e, h) = part.part.complete(&sp.md5);
+        let pf = self.store_part(&i.bucket, &i.upload_id, n, &e, sp).await?;
         let mut resp = S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag(&e)),
@@ -421,6 +397,30 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// Hands a part's encrypted body to the backend with its record.
+    async fn store_part(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        number: u32,
+        etag: &str,
+        sp: Spooled,
+    ) -> S3Result<PartFile> {
+        let part = PartFile {
+            number,
+            etag: etag.to_owned(),
+            size: sp.size,
+            stored_size: sp.stored,
+            last_modified: now(),
+            data: String::new(),
+        };
+        self.backend
+            .put_part(bucket, upload_id, &sp.path, &part)
+            .await
+            .map_err(io_err)?;
+        Ok(part)
+    }
+
     async fn upload(&self, id: &str, bucket: &str, key: &str) -> S3Result<UploadRecord> {
         self.bucket(bucket).await?;
         self.backend
