@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::{
-    Backend, BucketRecord, ByteStream, Listing, ObjectRecord, PartFile, UploadRecord, now, page,
+    Backend, BucketRecord, ByteStream, Listing, ObjectRecord, PartFile, UploadRecord, page,
     random_hex, valid_bucket_name,
 };
 
@@ -104,14 +104,7 @@ impl Store {
             Err(e) => return Err(e),
         }
         tokio::fs::create_dir_all(dir.join("objects")).await?;
-        self.put_bucket(
-            bucket,
-            &BucketRecord {
-                created: now(),
-                encryption: None,
-            },
-        )
-        .await?;
+        self.put_bucket(bucket, &BucketRecord::new_now()).await?;
         Ok(true)
     }
 

@@ -27,6 +27,16 @@ pub struct BucketRecord {
     pub encryption: Option<String>,
 }
 
+impl BucketRecord {
+    /// A bucket created now, without default encryption.
+    pub fn new_now() -> Self {
+        Self {
+            created: now(),
+            encryption: None,
+        }
+    }
+}
+
 /// One stored part of an object.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartRecord {

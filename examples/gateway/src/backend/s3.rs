@@ -33,7 +33,7 @@ use futures::StreamExt as _;
 
 use super::{
     Backend, BucketRecord, ByteStream, Listing, ObjectRecord, PartFile, PartRecord, UploadRecord,
-    now, refusal,
+    refusal,
 };
 
 /// The hidden prefix in every bucket.
@@ -535,14 +535,7 @@ impl Backend for S3Backend {
             }
             Err(e) => return Err(sdk_err("CreateBucket", e)),
         }
-        self.put_bucket(
-            bucket,
-            &BucketRecord {
-                created: now(),
-                encryption: None,
-            },
-        )
-        .await?;
+        self.put_bucket(bucket, &BucketRecord::new_now()).await?;
         Ok(true)
     }
 
