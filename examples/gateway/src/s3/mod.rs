@@ -154,8 +154,9 @@ impl Gateway {
         }
     }
 
-    /// Runs a kit flow with the gateway's KMS: a remote one is asked asynchronously
-    /// (`with_async_kms`: the flow runs again with each answer), so no handler blocks.
+    /// Runs a kit flow with the gateway's KMS: static keys answer in process (the flow runs
+    /// once); a remote KMS is asked asynchronously (`with_async_kms`: the flow runs again
+    /// with each answer), so no handler blocks.
     async fn run_kit<T>(
         &self,
         mut flow: impl FnMut(ServerKit<'_>) -> Result<T, KitError> + Send,
@@ -163,6 +164,7 @@ impl Gateway {
         let codec = self.codec.as_ref();
         match &self.kms {
             None => flow(ServerKit::new(codec)),
+            Some(GatewayKms::Static(keys)) => flow(ServerKit::new(codec).with_kms(keys)),
             Some(kms) => {
                 with_async_kms(kms, |answers| flow(ServerKit::new(codec).with_kms(answers))).await
             }
