@@ -164,10 +164,13 @@ impl Gateway {
         let codec = self.codec.as_ref();
         match &self.kms {
             None => flow(ServerKit::new(codec)),
-            Some(GatewayKms::Static(keys)) => flow(ServerKit::new(codec).with_kms(keys)),
-            Some(kms) => {
-                with_async_kms(kms, |answers| flow(ServerKit::new(codec).with_kms(answers))).await
-            }
+            Some(kms) => match kms.only_static() {
+                Some(keys) => flow(ServerKit::new(codec).with_kms(keys)),
+                None => {
+                    with_async_kms(kms, |answers| flow(ServerKit::new(codec).with_kms(answers)))
+                        .await
+                }
+            },
         }
     }
 
