@@ -1,6 +1,8 @@
 //! What a KMS adds to a PUT and a GET plan of the server kit, against the static provider,
-//! in one run: `MOTO_SERVER=… cargo run --release -p s3crypt-kms --example cost [N]`.
-//! Starts moto's server (the AWS KMS API over HTTP on loopback) and stops it.
+//! in one run:
+//! `MOTO_SERVER=… PYKMIP_SERVER=… cargo run --release -p s3crypt-kms --example cost [N]`.
+//! Starts moto's server (the AWS KMS API over HTTP on loopback) and PyKMIP's (KMIP over TLS
+//! with client certificates, through `kms/pykmip/pykmip.sh`), each when named, and stops them.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,7 +14,7 @@ use s3crypt::kms::{
 };
 use s3crypt::sse::bucket::BucketEncryption;
 use s3crypt::sse::object::{Read, ServerKit, StoredObject, StoredPart, UserMetadataCodec};
-use s3crypt_kms::{AwsKms, AwsKmsConfig, Cached};
+use s3crypt_kms::{AwsKms, AwsKmsConfig, Cached, Kmip, KmipConfig};
 
 /// The static provider behind the async seam (answers at once).
 struct Local(StaticKms);
@@ -91,13 +93,86 @@ async fn measure<K: AsyncKeyProvider>(kms: &K, n: u32) -> (Duration, Duration) {
     (tp / n, tg / (2 * n))
 }
 
+/// PyKMIP's server with one key named `cost`; stopped on drop.
+struct PyKmip(std::path::PathBuf);
+
+impl Drop for PyKmip {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pykmip/pykmip.sh"))
+            .arg("stop")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+fn pykmip(server: &str) -> (PyKmip, KmipConfig) {
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pykmip/pykmip.sh"))
+        .arg("up")
+        .env("PYKMIP_SERVER", server)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pykmip.sh up");
+    let dir = std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let p = PyKmip(dir.clone());
+    let python = std::path::Path::new(server).with_file_name("python");
+    let st = Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pykmip/admin.py"))
+        .arg(dir.join("env"))
+        .args(["create", "cost"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "admin.py create");
+    let env = std::fs::read_to_string(dir.join("env")).unwrap();
+    let get = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_owned))
+            .unwrap()
+    };
+    let cfg = KmipConfig::from_files(
+        &get("KMIP_ENDPOINT"),
+        &get("KMIP_CA"),
+        &get("KMIP_CERT"),
+        &get("KMIP_KEY"),
+        "cost",
+    )
+    .unwrap();
+    (p, cfg)
+}
+
 #[tokio::main]
 async fn main() {
     let n: u32 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
-    let bin = std::env::var("MOTO_SERVER").expect("MOTO_SERVER names moto_server");
+    let local =
+        Local(StaticKms::from_env_value("k:Aj06RxBjYserUBpP8611L07FLGT9P+c3k3ZqTiI5KNg=").unwrap());
+    let mut rows = vec![("static (in process)", measure(&local, n).await)];
+    if let Ok(bin) = std::env::var("MOTO_SERVER") {
+        rows.extend(aws_rows(&bin, n).await);
+    }
+    if let Ok(server) = std::env::var("PYKMIP_SERVER") {
+        let (_p, cfg) = pykmip(&server);
+        let kmip = Kmip::new(cfg.clone()).unwrap();
+        let cached = Cached::new(Kmip::new(cfg).unwrap(), Duration::from_secs(300), 4096);
+        measure(&kmip, 5).await; // negotiate the version, warm the connection pool
+        measure(&cached, 5).await;
+        rows.push(("KMIP (PyKMIP, loopback TLS)", measure(&kmip, n).await));
+        rows.push(("KMIP + cache (300 s)", measure(&cached, n).await));
+    }
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!("kit PUT/GET plans of one SSE-S3 object, mean of {n} (GET: 2 reads per object)");
+    println!("{:<34} {:>12} {:>12}", "provider", "PUT µs", "GET µs");
+    for (name, (p, g)) in rows {
+        println!("{name:<34} {:>12.0} {:>12.0}", us(p), us(g));
+    }
+}
+
+async fn aws_rows(bin: &str, n: u32) -> Vec<(&'static str, (Duration, Duration))> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -144,24 +219,14 @@ async fn main() {
         .key_metadata
         .unwrap()
         .key_id;
-    let local =
-        Local(StaticKms::from_env_value("k:Aj06RxBjYserUBpP8611L07FLGT9P+c3k3ZqTiI5KNg=").unwrap());
     let aws = AwsKms::new(&cfg(&id));
     let cached = Cached::new(AwsKms::new(&cfg(&id)), Duration::from_secs(300), 4096);
     measure(&aws, 5).await; // warm the connection pool
-    let (sp, sg) = measure(&local, n).await;
-    let (ap, ag) = measure(&aws, n).await;
-    let (cp, cg) = measure(&cached, n).await;
+    let rows = vec![
+        ("AWS KMS API (moto, loopback)", measure(&aws, n).await),
+        ("AWS KMS API + cache (300 s)", measure(&cached, n).await),
+    ];
     let _ = moto.kill();
     let _ = moto.wait();
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
-    println!("kit PUT/GET plans of one SSE-S3 object, mean of {n} (GET: 2 reads per object)");
-    println!("{:<34} {:>12} {:>12}", "provider", "PUT µs", "GET µs");
-    for (name, p, g) in [
-        ("static (in process)", sp, sg),
-        ("AWS KMS API (moto, loopback)", ap, ag),
-        ("AWS KMS API + cache (300 s)", cp, cg),
-    ] {
-        println!("{name:<34} {:>12.0} {:>12.0}", us(p), us(g));
-    }
+    rows
 }
