@@ -5,16 +5,14 @@
 //! environment with PyKMIP (CI: `target/interop-venv/bin/pykmip-server`); without it the test
 //! fails, it does not skip.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use s3crypt::headers::{self, Operation, RequestContext, Transport};
-use s3crypt::kms::{AsyncKeyProvider, Context, KmsError, with_async_kms};
-use s3crypt::sse::bucket::BucketEncryption;
-use s3crypt::sse::object::{
-    KitError, Read, ServerKit, StoredObject, StoredPart, UserMetadataCodec,
-};
+use s3crypt::kms::{AsyncKeyProvider, Context, KmsError};
+use s3crypt::sse::object::KitError;
 use s3crypt_kms::kmip::SealedKey;
 use s3crypt_kms::kmip::message::Version;
 use s3crypt_kms::{Cached, Kmip, KmipConfig};
@@ -280,83 +278,10 @@ fn tempdir() -> PathBuf {
 }
 
 async fn kit_put_get(kms: &Kmip) {
-    let codec = UserMetadataCodec::new();
-    let fields = vec![
-        (
-            "x-amz-server-side-encryption".to_owned(),
-            "aws:kms".to_owned(),
-        ),
-        (
-            "x-amz-server-side-encryption-aws-kms-key-id".to_owned(),
-            "s3crypt-test".to_owned(),
-        ),
-    ];
-    let req = headers::parse(
-        &RequestContext::new(Operation::PutObject, Transport::Tls),
-        &fields,
-    )
-    .unwrap();
-    let plan = with_async_kms(kms, |answers| {
-        ServerKit::new(&codec).with_kms(answers).put_object(
-            &req,
-            &BucketEncryption::default(),
-            "bucket",
-            "obj",
-        )
-    })
-    .await
-    .unwrap();
-    let body = b"hello through KMIP".to_vec();
-    let mut enc = plan.body;
-    let mut stored = Vec::new();
-    enc.update(&body, &mut stored).unwrap();
-    let (_, stored_size) = enc.finish(&mut stored).unwrap();
-    let md5: [u8; 16] = {
-        use md5::Digest as _;
-        md5::Md5::digest(&body).into()
-    };
-    let w = plan.object.complete(&md5, stored_size).unwrap();
-    let get = headers::parse(
-        &RequestContext::new(Operation::GetObject, Transport::Tls),
-        &Vec::<(String, String)>::new(),
-    )
-    .unwrap();
-    let parts = [StoredPart {
-        number: 1,
-        stored_size,
-    }];
-    let obj = StoredObject {
-        metadata: &w.metadata,
-        parts: &parts,
-        etag: &w.stored_etag,
-    };
-    let plan = with_async_kms(kms, |answers| {
-        ServerKit::new(&codec).with_kms(answers).get_object(
-            &get,
-            &obj,
-            "bucket",
-            "obj",
-            Read::Whole,
-        )
-    })
-    .await
-    .unwrap();
-    let mut dec = plan.body;
-    let mut out = Vec::new();
-    dec.update(&stored, &mut out).unwrap();
-    dec.finish().unwrap();
-    assert_eq!(out, body);
+    let body = b"hello through KMIP";
+    let stored = common::kit_put(kms, "s3crypt-test", "obj", body).await;
+    assert_eq!(common::kit_get(kms, &stored, "obj").await.unwrap(), body);
     // Read as another object: the sealed key does not open.
-    let e = with_async_kms(kms, |answers| {
-        ServerKit::new(&codec).with_kms(answers).get_object(
-            &get,
-            &obj,
-            "bucket",
-            "moved",
-            Read::Whole,
-        )
-    })
-    .await
-    .unwrap_err();
+    let e = common::kit_get(kms, &stored, "moved").await.unwrap_err();
     assert!(matches!(e, KitError::Object(_)), "{e:?}");
 }

@@ -2,17 +2,15 @@
 //! moto itself: `MOTO_SERVER` names its `moto_server` executable (CI:
 //! `target/interop-venv/bin/moto_server`); without it the test fails, it does not skip.
 
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-use s3crypt::headers::{self, Operation, RequestContext, Transport};
-use s3crypt::kms::{AsyncKeyProvider, Context, KmsError, with_async_kms};
-use s3crypt::sse::bucket::BucketEncryption;
-use s3crypt::sse::object::{
-    KitError, Read, ServerKit, StoredObject, StoredPart, UserMetadataCodec,
-};
+use s3crypt::kms::{AsyncKeyProvider, Context, KmsError};
+use s3crypt::sse::object::KitError;
 use s3crypt_kms::{AwsKms, AwsKmsConfig, Cached};
 
 struct Moto(Child, String);
@@ -122,67 +120,9 @@ async fn generate_decrypt_errors_and_the_kit_over_the_aws_kms_api() {
     assert!(matches!(e, KmsError::KeyNotFound(_)), "{e:?}");
 
     // The kit's flows through the async seam: PUT and GET with SSE-KMS, no blocking call.
-    let codec = UserMetadataCodec::new();
-    let fields = vec![
-        (
-            "x-amz-server-side-encryption".to_owned(),
-            "aws:kms".to_owned(),
-        ),
-        (
-            "x-amz-server-side-encryption-aws-kms-key-id".to_owned(),
-            "alias/s3crypt-test".to_owned(),
-        ),
-    ];
-    let req = headers::parse(
-        &RequestContext::new(Operation::PutObject, Transport::Tls),
-        &fields,
-    )
-    .unwrap();
-    let plan = with_async_kms(&kms, |answers| {
-        ServerKit::new(&codec).with_kms(answers).put_object(
-            &req,
-            &BucketEncryption::default(),
-            "bucket",
-            "obj",
-        )
-    })
-    .await
-    .unwrap();
-    let body = b"hello through the AWS KMS API".to_vec();
-    let mut enc = plan.body;
-    let mut stored = Vec::new();
-    enc.update(&body, &mut stored).unwrap();
-    let (_, stored_size) = enc.finish(&mut stored).unwrap();
-    let md5: [u8; 16] = {
-        use md5::Digest as _;
-        md5::Md5::digest(&body).into()
-    };
-    let w = plan.object.complete(&md5, stored_size).unwrap();
-    let get = headers::parse(
-        &RequestContext::new(Operation::GetObject, Transport::Tls),
-        &Vec::<(String, String)>::new(),
-    )
-    .unwrap();
-    let parts = [StoredPart {
-        number: 1,
-        stored_size,
-    }];
-    let obj = StoredObject {
-        metadata: &w.metadata,
-        parts: &parts,
-        etag: &w.stored_etag,
-    };
-    let read = |kms: &dyn s3crypt::kms::KeyProvider| {
-        ServerKit::new(&codec)
-            .with_kms(kms)
-            .get_object(&get, &obj, "bucket", "obj", Read::Whole)
-    };
-    let plan = with_async_kms(&kms, |answers| read(answers)).await.unwrap();
-    let mut dec = plan.body;
-    let mut out = Vec::new();
-    dec.update(&stored, &mut out).unwrap();
-    dec.finish().unwrap();
-    assert_eq!(out, body);
+    let body = b"hello through the AWS KMS API";
+    let stored = common::kit_put(&kms, "alias/s3crypt-test", "obj", body).await;
+    assert_eq!(common::kit_get(&kms, &stored, "obj").await.unwrap(), body);
 
     // (A disabled key is not refused by moto 5.2.6 — its KMS model never checks a key's
     // state — so the DisabledException mapping is checked in `aws.rs`'s unit test.)
@@ -204,9 +144,7 @@ async fn generate_decrypt_errors_and_the_kit_over_the_aws_kms_api() {
         .unwrap_err();
     assert!(matches!(e, KmsError::Unavailable(_)), "{e:?}");
     // An unreachable KMS is 503 to the client.
-    let e = with_async_kms(&kms, |answers| read(answers))
-        .await
-        .unwrap_err();
+    let e = common::kit_get(&kms, &stored, "obj").await.unwrap_err();
     assert!(matches!(&e, KitError::Object(_)), "{e:?}");
     assert_eq!(
         (e.code(), e.http_status()),
