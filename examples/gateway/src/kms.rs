@@ -48,7 +48,8 @@ impl GatewayKms {
     ///   `GATEWAY_KMIP_KEY` (PEM files: the server's CA, this gateway's client certificate and
     ///   key), `GATEWAY_KMS_DEFAULT_KEY` (a KMIP key Name: SSE-S3's key),
     ///   `GATEWAY_KMIP_VERSION` (`1.4` or `2.0`; default: asked of the server);
-    /// - `GATEWAY_KMS=aws-kms:<endpoint url>` with `GATEWAY_KMS_ACCESS_KEY`,
+    /// - `GATEWAY_KMS=aws-kms:<endpoint url>` (or `aws-kms://host` for HTTPS, or `aws-kms:`
+    ///   for the region's AWS endpoint) with `GATEWAY_KMS_ACCESS_KEY`,
     ///   `GATEWAY_KMS_SECRET_KEY`, `GATEWAY_KMS_DEFAULT_KEY` (id, alias or ARN),
     ///   `GATEWAY_KMS_REGION` (default `us-east-1`);
     /// - either with `GATEWAY_KMS_CACHE_SECONDS`; and `GATEWAY_KMS_KEYS` (static keys) read
@@ -60,7 +61,13 @@ impl GatewayKms {
         };
         let remote = match std::env::var("GATEWAY_KMS").ok().as_deref() {
             Some(v) if v.starts_with("aws-kms:") => {
-                let endpoint = v.trim_start_matches("aws-kms:").to_owned();
+                // `aws-kms:` + a URL, or `aws-kms://host[:port]` for HTTPS, or `aws-kms:`
+                // alone for the region's AWS endpoint.
+                let rest = v.trim_start_matches("aws-kms:");
+                let endpoint = match rest.strip_prefix("//") {
+                    Some(host) => format!("https://{host}"),
+                    None => rest.to_owned(),
+                };
                 let cfg = AwsKmsConfig {
                     endpoint: (!endpoint.is_empty()).then_some(endpoint),
                     region: std::env::var("GATEWAY_KMS_REGION")
